@@ -1,0 +1,255 @@
+"""Metrics on labelled sets: per-label P/R/F1, micro/macro F1, F_avg, document-bootstrap CIs,
+calibration error, confusion matrices and a by-source breakdown. Pure functions, no files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from framing.data import Example
+from framing.labels import LabelSchema
+from framing.predictions import Probabilities
+
+
+def _groups(examples: Sequence[Example]) -> tuple[np.ndarray, int]:
+    ids: dict[str, int] = {}
+    index = np.array([ids.setdefault(ex.group, len(ids)) for ex in examples], dtype=int)
+    return index, len(ids)
+
+
+def _per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sum rows of `values` (n, k) within each document -> (n_docs, k)."""
+    out = np.zeros((n_docs, values.shape[1]))
+    np.add.at(out, doc, values)
+    return out
+
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """F1 from counts; NaN where a label was neither gold nor predicted (undefined, not 0)."""
+    denom = np.asarray(2 * tp + fp + fn, dtype=float)
+    return np.divide(2 * tp, denom, out=np.full_like(denom, np.nan), where=denom > 0)
+
+
+def bootstrap_weights(n_docs: int, n_resamples: int, seed: int) -> np.ndarray:
+    """(n_resamples, n_docs) counts: how often each document is drawn in each resample."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_resamples).astype(float)
+
+
+def _interval(samples: np.ndarray, ci: float) -> list[float | None]:
+    samples = samples[np.isfinite(samples)]
+    if samples.size == 0:
+        return [None, None]
+    alpha = (1 - ci) / 2
+    low, high = np.quantile(samples, [alpha, 1 - alpha])
+    return [round(float(low), 6), round(float(high), 6)]
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """ECE: the bin-weighted gap between mean confidence and accuracy (equal-width bins)."""
+    if confidence.size == 0:
+        return float("nan")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
+    return float(total)
+
+
+def frame_metrics(
+    gold: np.ndarray, pred: np.ndarray, proba: np.ndarray, names: Sequence[str],
+    doc: np.ndarray, n_docs: int, weights: np.ndarray | None, ci: float, bins: int,
+) -> dict[str, Any]:
+    """Multi-label frame metrics; `gold`, `pred` are (n, n_frames) booleans."""
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, pred, average=None, zero_division=0
+    )
+    tp = _per_doc((gold & pred).astype(float), doc, n_docs)
+    fp = _per_doc((~gold & pred).astype(float), doc, n_docs)
+    fn = _per_doc((gold & ~pred).astype(float), doc, n_docs)
+    micro = float(np.nan_to_num(_f1(tp.sum(), fp.sum(), fn.sum())))
+    macro = float(np.mean(f1)) if len(names) else float("nan")
+    result: dict[str, Any] = {
+        "n": int(gold.shape[0]),
+        "micro_f1": round(micro, 6),
+        "macro_f1": round(macro, 6),
+        "per_label": {},
+        "confusion": {},
+        "ece": {},
+    }
+    for j, name in enumerate(names):
+        result["per_label"][name] = {
+            "precision": round(float(precision[j]), 6),
+            "recall": round(float(recall[j]), 6),
+            "f1": round(float(f1[j]), 6),
+            "support": int(support[j]),
+        }
+        matrix = confusion_matrix(gold[:, j], pred[:, j], labels=[False, True])
+        result["confusion"][name] = {"labels": ["absent", "present"], "matrix": matrix.tolist()}
+        result["ece"][name] = round(
+            expected_calibration_error(proba[:, j], gold[:, j].astype(float), bins), 6
+        )
+    if weights is not None:
+        TP, FP, FN = weights @ tp, weights @ fp, weights @ fn
+        result["micro_f1_ci"] = _interval(_f1(TP.sum(1), FP.sum(1), FN.sum(1)), ci)
+        result["macro_f1_ci"] = _interval(np.nanmean(_f1(TP, FP, FN), axis=1), ci)
+        per_label_f1 = _f1(TP, FP, FN)
+        for j, name in enumerate(names):
+            result["per_label"][name]["f1_ci"] = _interval(per_label_f1[:, j], ci)
+    return result
+
+
+def stance_metrics(
+    gold: np.ndarray, pred: np.ndarray, proba: np.ndarray, labels: Sequence[str],
+    favor_against: Sequence[str], doc: np.ndarray, n_docs: int, weights: np.ndarray | None,
+    ci: float, bins: int,
+) -> dict[str, Any]:
+    """Single-label stance metrics for one target; `gold`, `pred` are label indices."""
+    k = len(labels)
+    present = sorted(set(gold.tolist()) | set(pred.tolist()))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, pred, labels=list(range(k)), average=None, zero_division=0
+    )
+    onehot_gold = np.eye(k, dtype=bool)[gold]
+    onehot_pred = np.eye(k, dtype=bool)[pred]
+    tp = _per_doc((onehot_gold & onehot_pred).astype(float), doc, n_docs)
+    fp = _per_doc((~onehot_gold & onehot_pred).astype(float), doc, n_docs)
+    fn = _per_doc((onehot_gold & ~onehot_pred).astype(float), doc, n_docs)
+    fa = [labels.index(name) for name in favor_against if name in labels]
+    confidence = proba.max(axis=1)
+    result: dict[str, Any] = {
+        "n": int(gold.shape[0]),
+        "accuracy": round(float((gold == pred).mean()), 6),
+        "macro_f1": round(float(np.mean(f1[present])), 6),
+        "f1_favor_against": round(float(np.mean(f1[fa])), 6) if fa else None,
+        "per_label": {
+            name: {
+                "precision": round(float(precision[i]), 6),
+                "recall": round(float(recall[i]), 6),
+                "f1": round(float(f1[i]), 6),
+                "support": int(support[i]),
+            }
+            for i, name in enumerate(labels)
+        },
+        "confusion": {
+            "labels": list(labels),
+            "matrix": confusion_matrix(gold, pred, labels=list(range(k))).tolist(),
+        },
+        "ece": round(expected_calibration_error(confidence, (gold == pred).astype(float), bins), 6),
+    }
+    if weights is not None:
+        TP, FP, FN = weights @ tp, weights @ fp, weights @ fn
+        F1 = _f1(TP, FP, FN)
+        correct = weights @ tp.sum(1, keepdims=True)
+        total = weights @ (tp.sum(1, keepdims=True) + fn.sum(1, keepdims=True))
+        result["accuracy_ci"] = _interval((correct / np.maximum(total, 1)).ravel(), ci)
+        result["macro_f1_ci"] = _interval(np.nanmean(F1[:, present], axis=1), ci)
+        if fa:
+            result["f1_favor_against_ci"] = _interval(np.nanmean(F1[:, fa], axis=1), ci)
+    return result
+
+
+def evaluate(
+    examples: Sequence[Example],
+    proba: Probabilities,
+    schema: LabelSchema,
+    thresholds: dict[str, float],
+    *,
+    bootstrap: int = 1000,
+    ci: float = 0.95,
+    favor_against: Sequence[str] = ("favor", "against"),
+    calibration_bins: int = 10,
+    seed: int = 0,
+    by_source: bool = True,
+) -> dict[str, Any]:
+    """The metrics block for one labelled set (see STYLE.md section 8).
+
+    Each task is scored on the examples labelled for it. CIs resample documents, not sentences,
+    because sentences of one speech or article are not independent.
+    """
+    result: dict[str, Any] = {"n": len(examples)}
+    summary: list[float] = []
+    rows = np.array([i for i, ex in enumerate(examples) if ex.frames is not None], dtype=int)
+    if schema.frames and rows.size:
+        subset = [examples[i] for i in rows]
+        doc, n_docs = _groups(subset)
+        weights = bootstrap_weights(n_docs, bootstrap, seed) if bootstrap else None
+        gold = np.array([[f in ex.frames for f in schema.frames] for ex in subset])  # type: ignore[operator]
+        cut = np.array([thresholds.get(f, 0.5) for f in schema.frames])
+        frame_proba = proba.frames[rows]
+        result["frames"] = frame_metrics(
+            gold, frame_proba >= cut, frame_proba, schema.frames, doc, n_docs, weights, ci,
+            calibration_bins,
+        )
+        summary.extend(v["f1"] for v in result["frames"]["per_label"].values())
+    stance_blocks: dict[str, Any] = {}
+    for target in schema.targets:
+        rows = np.array(
+            [i for i, ex in enumerate(examples) if ex.stance and target in ex.stance], dtype=int
+        )
+        if not rows.size:
+            continue
+        subset = [examples[i] for i in rows]
+        doc, n_docs = _groups(subset)
+        weights = bootstrap_weights(n_docs, bootstrap, seed + 1) if bootstrap else None
+        gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]
+        target_proba = proba.stance[target][rows]
+        stance_blocks[target] = stance_metrics(
+            gold, target_proba.argmax(1), target_proba, schema.stance_labels, favor_against,
+            doc, n_docs, weights, ci, calibration_bins,
+        )
+        summary.append(stance_blocks[target]["macro_f1"])
+    if stance_blocks:
+        result["stance"] = stance_blocks
+    # One number for leaderboards and model selection: the mean of every frame's F1 and every
+    # target's stance macro-F1, so both tasks weigh in whatever the schema's sizes.
+    result["macro_f1"] = round(float(np.mean(summary)), 6) if summary else None
+    if by_source:
+        result["by_source"] = _by_source(
+            examples, proba, schema, thresholds, favor_against, calibration_bins
+        )
+    return result
+
+
+def _by_source(
+    examples: Sequence[Example], proba: Probabilities, schema: LabelSchema,
+    thresholds: dict[str, float], favor_against: Sequence[str], bins: int,
+) -> dict[str, Any]:
+    sources = sorted({ex.source for ex in examples})
+    if len(sources) < 2:
+        return {}
+    out: dict[str, Any] = {}
+    for source in sources:
+        rows = [i for i, ex in enumerate(examples) if ex.source == source]
+        sub = Probabilities(
+            proba.frames[rows], {t: p[rows] for t, p in proba.stance.items()},
+            proba.frame_names, proba.stance_labels,
+        )
+        block = evaluate(
+            [examples[i] for i in rows], sub, schema, thresholds, bootstrap=0,
+            favor_against=favor_against, calibration_bins=bins, by_source=False,
+        )
+        out[source] = {
+            "n": block["n"],
+            "macro_f1": block["macro_f1"],
+            "frames_macro_f1": block.get("frames", {}).get("macro_f1"),
+            "stance_macro_f1": {t: b["macro_f1"] for t, b in block.get("stance", {}).items()},
+        }
+    return out
+
+
+def selection_scores(
+    examples: Sequence[Example], proba: Probabilities, schema: LabelSchema
+) -> dict[str, float]:
+    """Dev scores used to pick epochs: macro F1 with each frame at its best dev threshold."""
+    from framing.classifier import tune_thresholds
+
+    thresholds = tune_thresholds(proba.frames, examples, schema.frames)
+    block = evaluate(examples, proba, schema, thresholds, bootstrap=0, by_source=False)
+    return {"macro_f1": block["macro_f1"] if block["macro_f1"] is not None else 0.0}

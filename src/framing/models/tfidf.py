@@ -1,0 +1,102 @@
+"""TF-IDF word n-grams with logistic-regression heads: the fast, honest floor."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from framing.data import Example
+from framing.labels import LabelSchema
+from framing.models import EpochInfo
+from framing.models.linear import LinearHeads
+
+if TYPE_CHECKING:
+    from framing.config import TfidfModelConfig
+
+WEIGHTS = "heads.safetensors"
+VOCAB = "tfidf.json"
+
+
+class TfidfBackend:
+    """One vectorizer shared by all heads; `fit` has a single 'epoch'."""
+
+    kind = "tfidf"
+
+    def __init__(self, schema: LabelSchema, config: TfidfModelConfig | None, seed: int = 13):
+        self.schema = schema
+        self.seed = seed
+        self.C = config.C if config is not None else 1.0
+        self.vectorizer_params = {
+            "ngram_range": (1, config.ngram_max if config else 2),
+            "min_df": config.min_df if config else 1,
+            "max_features": config.max_features if config else None,
+            "sublinear_tf": config.sublinear_tf if config else True,
+            "lowercase": True,
+            "dtype": np.float32,
+        }
+        self.vectorizer: TfidfVectorizer | None = None
+        self.heads: LinearHeads | None = None
+
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None,
+        *,
+        show_progress: bool = False,
+        score_dev: Callable[[Any], dict[str, float]] | None = None,
+    ) -> Iterator[EpochInfo]:
+        start = time.perf_counter()
+        self.vectorizer = TfidfVectorizer(**self.vectorizer_params)
+        X = self.vectorizer.fit_transform([ex.text for ex in train])
+        X_dev = self.vectorizer.transform([ex.text for ex in dev]) if dev else None
+        self.heads = LinearHeads(self.schema, self.C, self.seed).fit(X, train, X_dev, dev)
+        scores = score_dev(self) if score_dev is not None and dev else {}
+        yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
+
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        show_progress: bool = False,
+        targets: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        assert self.vectorizer is not None and self.heads is not None
+        return self.heads.predict_proba(self.vectorizer.transform(list(texts)))
+
+    def params(self) -> dict[str, Any]:
+        params = dict(self.vectorizer_params)
+        params["ngram_range"] = list(params["ngram_range"])
+        params["dtype"] = "float32"
+        return params
+
+    def save(self, path: Path) -> None:
+        assert self.vectorizer is not None and self.heads is not None
+        tensors, meta = self.heads.state()
+        tensors["idf"] = self.vectorizer.idf_.astype(np.float32)
+        save_file(tensors, str(path / WEIGHTS))
+        vocab = {term: int(index) for term, index in self.vectorizer.vocabulary_.items()}
+        payload = {"vectorizer": self.params(), "vocabulary": vocab, "heads": meta}
+        (path / VOCAB).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, schema: LabelSchema, params: dict[str, Any]) -> TfidfBackend:
+        payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
+        tensors = load_file(str(path / WEIGHTS))
+        backend = cls(schema, None)
+        vec_params = dict(payload["vectorizer"])
+        vec_params["ngram_range"] = tuple(vec_params["ngram_range"])
+        vec_params["dtype"] = np.float32
+        backend.vectorizer_params = vec_params
+        vectorizer = TfidfVectorizer(**vec_params, vocabulary=payload["vocabulary"])
+        vectorizer.idf_ = tensors.pop("idf").astype(np.float64)
+        backend.vectorizer = vectorizer
+        backend.heads = LinearHeads.from_state(schema, tensors, payload["heads"])
+        return backend

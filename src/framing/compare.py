@@ -664,3 +664,603 @@ def trend_slopes(replicates: np.ndarray, x: np.ndarray) -> np.ndarray:
         return np.full((replicates.shape[0], replicates.shape[2]), np.nan)
     centred = replicates - replicates.mean(axis=1, keepdims=True)
     return np.einsum("bpc,p->bc", centred, xc) / denom
+
+
+# ---------------------------------------------------------------------------------------------
+# The `compare` job: read, score (cached), estimate, write the folder, render the report.
+
+
+class _Scorer(Protocol):
+    schema: LabelSchema
+    thresholds: dict[str, float]
+
+    def predict_proba(
+        self, texts: list[str], *, batch_size: int = ..., show_progress: bool = ...
+    ) -> Probabilities: ...
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """What `compare` wrote: the folder, the estimate and difference rows, and the headline."""
+
+    output_dir: Path
+    estimates: list[dict[str, Any]]
+    differences: list[dict[str, Any]]
+    headline: str
+    n_sentences: int
+    n_docs: int
+    report_md: Path
+    report_html: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Level:
+    name: str
+    units: list[tuple[str, str, str]]  # (source, group, period) label of each cell
+    unit_of_doc: np.ndarray
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+
+
+def _segment(documents: Sequence[Example]) -> list[Example]:
+    """Split raw documents into sentences (ids `<doc_id>_<k>`), at ., ! or ? before a capital."""
+    out: list[Example] = []
+    for doc in documents:
+        doc_id = doc.doc_id or doc.id
+        parts = [p.strip() for p in _SENTENCE_END.split(doc.text.strip())]
+        for k, part in enumerate(p for p in parts if p):
+            out.append(
+                Example(
+                    id=f"{doc_id}_{k:04d}", text=part, source=doc.source, doc_id=doc_id,
+                    date=doc.date, extra=doc.extra,
+                )  # fmt: skip
+            )
+    return out
+
+
+def _read(path: Path, what: str, schema: LabelSchema | None, fields: Mapping[str, str]) -> list[Example]:
+    if not path.exists():
+        raise ConfigError(f"{what} not found: {path}")
+    try:
+        return read_examples(path, schema=schema, fields=fields)
+    except DataError as exc:
+        if "no records found" in str(exc):
+            raise DataError(
+                f"{what} {path} is empty: there is nothing to compare. Point `{what}` at a "
+                "file with one sentence (or document) per line"
+            ) from None
+        raise
+
+
+def _model_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()
+
+
+def _score(
+    model: _Scorer,
+    texts: list[str],
+    batch_size: int,
+    show_progress: bool,
+    desc: str,
+) -> Probabilities:
+    """Score texts in chunks with a progress bar over sentences."""
+    from tqdm.auto import tqdm
+
+    chunk = max(batch_size * 16, 512)
+    frames, stance = [], []
+    with tqdm(total=len(texts), desc=desc, unit="sent", disable=not show_progress) as bar:
+        for start in range(0, len(texts), chunk):
+            part = model.predict_proba(texts[start : start + chunk], batch_size=batch_size)
+            frames.append(np.asarray(part.frames, dtype=np.float32))
+            stance.append({t: np.asarray(v, dtype=np.float32) for t, v in part.stance.items()})
+            bar.update(len(part))
+    first = model.predict_proba(texts[:1], batch_size=1) if not frames else None
+    names = part.frame_names if frames else first.frame_names  # type: ignore[union-attr]
+    labels = part.stance_labels if frames else first.stance_labels  # type: ignore[union-attr]
+    return Probabilities(
+        frames=np.concatenate(frames) if frames else np.zeros((0, len(names)), np.float32),
+        stance={t: np.concatenate([s[t] for s in stance]) for t in (stance[0] if stance else {})},
+        frame_names=tuple(names),
+        stance_labels=tuple(labels),
+    )
+
+
+def _score_cached(
+    model: _Scorer,
+    texts: list[str],
+    config: CompareConfig,
+    cache_key: str | None,
+    show_progress: bool,
+) -> Probabilities:
+    ids_digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+    path = None
+    if cache_key is not None and config.cache_dir is not None:
+        path = config.cache_dir / f"scores-{cache_key[:32]}.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as saved:
+                if str(saved["texts_sha256"]) == ids_digest:
+                    logger.info("Scores loaded from cache %s", path)
+                    return Probabilities(
+                        frames=saved["frames"],
+                        stance={
+                            str(t): saved[f"stance_{i}"] for i, t in enumerate(saved["targets"])
+                        },
+                        frame_names=tuple(str(x) for x in saved["frame_names"]),
+                        stance_labels=tuple(str(x) for x in saved["stance_labels"]),
+                    )
+    started = time.perf_counter()
+    proba = _score(model, texts, config.batch_size, show_progress, "Scoring corpus")
+    logger.info("Scored %d sentences in %.1f s", len(texts), time.perf_counter() - started)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        targets = list(proba.stance)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
+        np.savez(
+            tmp,
+            frames=proba.frames,
+            targets=np.array(targets, dtype=str),
+            frame_names=np.array(proba.frame_names, dtype=str),
+            stance_labels=np.array(proba.stance_labels, dtype=str),
+            texts_sha256=np.array(ids_digest),
+            **{f"stance_{i}": proba.stance[t] for i, t in enumerate(targets)},
+        )
+        os.replace(tmp, path)
+    return proba
+
+
+def _period_of(date: str | None, mode: str | None) -> str | None:
+    if mode is None or not date:
+        return None
+    if mode == "year":
+        match = re.match(r"\s*(\d{4})", date)
+        return match.group(1) if match else None
+    return date.strip()
+
+
+def _index(values: Sequence[str | None], order: Sequence[str]) -> np.ndarray:
+    lookup = {v: i for i, v in enumerate(order)}
+    return np.array([lookup.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
+
+
+def _default_output(config: CompareConfig) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d_%H%M%S")
+    return Path("experiments/compare") / f"{stamp}_{config.name}"
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)):
+        return "" if not math.isfinite(float(value)) else f"{float(value):.6g}"
+    return value
+
+
+def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _fmt(row.get(k, "")) for k in columns})
+
+
+def _headline_reason(config: CompareConfig, headline: str) -> str:
+    if config.headline != "auto":
+        chosen = "The config sets this estimator as the headline. "
+    else:
+        chosen = ""
+    reasons = {
+        "design": (
+            "A gold-labelled uniform random sample of this corpus exists, so the design-based "
+            "estimate (mean predicted probability plus the mean gold-minus-predicted residual on "
+            "the cell's gold sentences) is unbiased for every cell whatever the model's errors, "
+            "and its interval includes the gold sample's own sampling error. Cells with fewer "
+            f"than {config.min_gold} gold sentences show the corrected estimate instead (marked †)."
+        ),
+        "corrected": (
+            "There is no gold random sample of this corpus, so the headline is the estimate "
+            f"corrected for the model's confusion rates on the labelled dev set ({config.correction.upper()}). "
+            "It removes the bias that those rates predict, assuming the model errs on this corpus "
+            "as it does on the dev set; its interval includes the dev set's sampling error."
+        ),
+        "naive": (
+            "Neither a labelled dev set nor a gold sample was given, so nothing can correct the "
+            "model's errors: the naive share of sentences the model labels is biased whenever the "
+            "model errs. Read it as a description of the model's output, not of the corpus."
+        ),
+    }
+    return chosen + reasons[headline]
+
+
+def compare(
+    config: CompareConfig,
+    output_dir: str | Path | None = None,
+    show_progress: bool = False,
+    *,
+    model: _Scorer | None = None,
+) -> ComparisonResult:
+    """Estimate frame prevalence and stance per source, group and period, and write a report.
+
+    Writes, atomically, a new folder holding estimates.csv, differences.csv, evidence.jsonl,
+    summary.json, config.yaml, report.md and report.html.
+
+    Args:
+        config: a checked config (`load_compare_config`).
+        output_dir: the folder to create (must not exist); default
+            `experiments/compare/<UTC time>_<name>`.
+        show_progress: show a progress bar while scoring.
+        model: a loaded classifier to use instead of loading `config.model` (no score cache then).
+
+    Raises:
+        ConfigError: the output folder exists, a file is missing, or `labels` names a label the
+            model lacks.
+        DataError: the corpus is empty or invalid; dev or gold labels are not in the schema; gold
+            sentences are not in the corpus.
+    """
+    from framing import report as report_module
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    out = Path(output_dir) if output_dir is not None else _default_output(config)
+    if out.exists():
+        raise ConfigError(
+            f"output folder {out} already exists; comparisons are never overwritten. "
+            "Choose a new --output folder or remove the old one"
+        )
+    cache_key = None
+    if model is None:
+        from framing.classifier import FramingClassifier
+
+        if not config.model.is_dir():
+            raise ConfigError(f"model folder not found: {config.model} (key `model`)")
+        model = FramingClassifier.load(config.model)
+        if config.cache_dir is not None:
+            digest = hashlib.sha256()
+            digest.update(_model_digest(config.model).encode())
+            digest.update(file_sha256(config.corpus).encode() if config.corpus.is_file() else b"")
+            digest.update(json.dumps([config.fields, config.segment], sort_keys=True).encode())
+            cache_key = digest.hexdigest()
+    schema = model.schema
+    columns = label_columns(schema, config.labels, where="compare config key `labels`")
+    thresholds = dict(getattr(model, "thresholds", {}) or {})
+    model_kind = str(getattr(model, "kind", "unknown"))
+
+    examples = _read(config.corpus, "corpus", None, config.fields)
+    if config.segment:
+        examples = _segment(examples)
+    texts = [ex.text for ex in examples]
+    timings["read_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    proba = _score_cached(model, texts, config, cache_key, show_progress)
+    hard, soft = encode_predictions(proba, thresholds, columns)
+    timings["score_s"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+
+    # Documents, sources, groups, periods.
+    doc_names = list(dict.fromkeys(ex.doc_id or ex.id for ex in examples))
+    doc_number = {d: i for i, d in enumerate(doc_names)}
+    doc_index = np.array([doc_number[ex.doc_id or ex.id] for ex in examples], dtype=np.int64)
+    n_docs = len(doc_names)
+    first_of_doc: dict[str, Example] = {}
+    for ex in examples:
+        first_of_doc.setdefault(ex.doc_id or ex.id, ex)
+    doc_source = [first_of_doc[d].source for d in doc_names]
+    doc_period = [_period_of(first_of_doc[d].date, config.period) for d in doc_names]
+    sources_seen = sorted(set(doc_source))
+    missing_sources = [s for s in config.sources if s not in sources_seen]
+    sources = sources_seen + missing_sources
+    for name in missing_sources:
+        logger.warning("Source %r (key `sources`) has no sentences in the corpus", name)
+
+    grouping = load_groups(config.groups) if config.groups is not None else None
+    source_group: dict[str, str | None] = {}
+    if grouping is not None:
+        for d in doc_names:
+            ex = first_of_doc[d]
+            value = ex.source if grouping.key == "source" else ex.extra.get(grouping.key)
+            if value is None:
+                raise DataError(
+                    f"corpus {config.corpus}: sentence '{ex.id}' has no field '{grouping.key}', "
+                    f"which the groups file {config.groups} keys its members by. Add the field, "
+                    "or set `key: source` in the groups file"
+                )
+            source_group[ex.source] = grouping.group_of(str(value))
+    doc_group = [source_group.get(s) for s in doc_source]
+    periods = sorted({p for p in doc_period if p is not None})
+
+    # Dev set: confusion rates of the model on labelled sentences.
+    dev_conf = None
+    n_dev = 0
+    if config.dev is not None:
+        dev_examples = _read(config.dev, "dev", schema, config.fields)
+        dev_y, dev_mask = encode_gold(dev_examples, columns)
+        if not dev_mask.any():
+            raise DataError(f"dev {config.dev}: no sentence is labelled for any compared label")
+        dev_proba = _score(model, [e.text for e in dev_examples], config.batch_size, False, "dev")
+        dev_hard, dev_soft = encode_predictions(dev_proba, thresholds, columns)
+        dev_docs = list(dict.fromkeys(e.doc_id or e.id for e in dev_examples))
+        dev_doc_index = _index([e.doc_id or e.id for e in dev_examples], dev_docs)
+        dev_conf = dev_confusion(
+            dev_doc_index, len(dev_docs), dev_y, dev_mask, dev_hard, dev_soft, columns
+        )
+        n_dev = len(dev_examples)
+
+    # Gold random sample: matched to corpus sentences by id, so its residuals join their documents.
+    gold = None
+    n_gold = 0
+    if config.gold_sample is not None:
+        gold_examples = _read(config.gold_sample, "gold_sample", schema, config.fields)
+        row_of = {ex.id: i for i, ex in enumerate(examples)}
+        missing = [g.id for g in gold_examples if g.id not in row_of]
+        if missing:
+            raise DataError(
+                f"gold_sample {config.gold_sample}: {len(missing)} of {len(gold_examples)} "
+                f"sentence ids are not in the corpus {config.corpus} (first: "
+                f"{', '.join(repr(m) for m in missing[:3])}). The gold sample must be a random "
+                "sample of the corpus's sentences, with the same ids"
+            )
+        rows = np.array([row_of[g.id] for g in gold_examples], dtype=np.int64)
+        g_y, g_mask = encode_gold(gold_examples, columns)
+        if not g_mask.any():
+            raise DataError(
+                f"gold_sample {config.gold_sample}: no sentence is labelled for any compared label"
+            )
+        gold = (doc_index[rows], g_y, g_mask, soft[rows])
+        n_gold = len(gold_examples)
+    docs = sum_documents(doc_index, n_docs, hard, soft, columns, gold)
+
+    # Cells of each level.
+    levels: list[_Level] = []
+    src_group_name = {s: (source_group.get(s) or "") for s in sources}
+    levels.append(
+        _Level("source", [(s, src_group_name[s], ALL) for s in sources], _index(doc_source, sources))
+    )
+    group_order: list[str] = []
+    if grouping is not None:
+        group_order = list(grouping.order)
+        levels.append(
+            _Level("group", [(ALL, g, ALL) for g in group_order], _index(doc_group, group_order))
+        )
+    levels.append(_Level("all", [(ALL, ALL, ALL)], np.zeros(n_docs, dtype=np.int64)))
+    if periods:
+        levels.append(
+            _Level("period", [(ALL, ALL, p) for p in periods], _index(doc_period, periods))
+        )
+        if grouping is not None:
+            keys = [f"{g}\x00{p}" for g in group_order for p in periods]
+            doc_keys = [
+                f"{g}\x00{p}" if g is not None and p is not None else None
+                for g, p in zip(doc_group, doc_period, strict=True)
+            ]
+            levels.append(
+                _Level(
+                    "group_period",
+                    [(ALL, g, p) for g in group_order for p in periods],
+                    _index(doc_keys, keys),
+                )
+            )
+        if config.source_periods:
+            keys = [f"{s}\x00{p}" for s in sources for p in periods]
+            doc_keys = [
+                f"{s}\x00{p}" if p is not None else None
+                for s, p in zip(doc_source, doc_period, strict=True)
+            ]
+            levels.append(
+                _Level(
+                    "source_period",
+                    [(s, src_group_name[s], p) for s in sources for p in periods],
+                    _index(doc_keys, keys),
+                )
+            )
+
+    rng = np.random.default_rng(config.bootstrap.seed)
+    reported = columns.reported()
+    rep_cols = np.array([c for c, _ in reported])
+    estimates: list[dict[str, Any]] = []
+    kept: dict[str, CellEstimates] = {}
+    for level in levels:
+        cells = estimate_cells(
+            docs, level.unit_of_doc, len(level.units), columns,
+            dev=dev_conf, correction=config.correction, use_gold=gold is not None,
+            min_gold=config.min_gold, n_boot=config.bootstrap.n, rng=rng,
+        )  # fmt: skip
+        kept[level.name] = cells
+        for estimator, reps in cells.replicates.items():
+            point, low, high = summarise(reps[..., rep_cols], config.bootstrap.level)
+            for u, (src, grp, per) in enumerate(level.units):
+                for j, (_, label) in enumerate(reported):
+                    estimates.append(
+                        {
+                            "source": src, "group": grp, "period": per, "label": label,
+                            "estimator": estimator, "estimate": point[u, j],
+                            "ci_low": low[u, j], "ci_high": high[u, j],
+                            "n_sentences": int(cells.n_sentences[u]),
+                            "n_docs": int(cells.n_docs[u]), "level": level.name,
+                            "note": cells.notes[estimator][u]
+                            or ("" if np.isfinite(point[u, j]) else "not estimable"),
+                        }  # fmt: skip
+                    )
+
+    differences = _differences(levels, kept, reported, config)
+    evidence = _evidence(examples, soft, columns, sources, config.evidence_per_cell)
+    timings["estimate_s"] = time.perf_counter() - t2
+
+    headline = config.headline_estimator()
+    summary = {
+        "name": config.name,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"path": str(config.model), "kind": model_kind, "thresholds": thresholds},
+        "corpus": {"path": str(config.corpus), "segmented": config.segment},
+        "n_sentences": len(examples),
+        "n_docs": n_docs,
+        "n_sources": len(sources_seen),
+        "sources_without_sentences": missing_sources,
+        "groups": None if grouping is None else {"path": str(config.groups), "name": grouping.name,
+                                                  "order": group_order},  # fmt: skip
+        "periods": periods,
+        "period_mode": config.period,
+        "dev": None if config.dev is None else {"path": str(config.dev), "n": n_dev},
+        "gold_sample": None
+        if config.gold_sample is None
+        else {"path": str(config.gold_sample), "n": n_gold, "min_gold": config.min_gold},
+        "estimators": [e for e in ESTIMATORS if e in kept["all"].replicates],
+        "correction": config.correction,
+        "headline": headline,
+        "headline_reason": _headline_reason(config, headline),
+        "bootstrap": config.bootstrap.model_dump(),
+        "labels": [label for _, label in reported],
+        "definitions": dict(schema.definitions),
+        "top_sources": config.top_sources,
+        "highlight_sources": list(config.sources),
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        _write_csv(tmp / "estimates.csv", ESTIMATE_COLUMNS, estimates)
+        _write_csv(tmp / "differences.csv", DIFFERENCE_COLUMNS, differences)
+        with open(tmp / "evidence.jsonl", "w", encoding="utf-8") as handle:
+            for row in evidence:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        (tmp / "config.yaml").write_text(
+            yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        )
+        report_md, report_html = report_module.build_report(tmp)
+        if out.exists():
+            raise ConfigError(f"output folder {out} appeared while comparing; not overwriting it")
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("Comparison written to %s", out)
+    return ComparisonResult(
+        output_dir=out, estimates=estimates, differences=differences, headline=headline,
+        n_sentences=len(examples), n_docs=n_docs, report_md=out / report_md.name,
+        report_html=out / report_html.name, summary=summary,
+    )  # fmt: skip
+
+
+def _differences(
+    levels: Sequence[_Level],
+    kept: Mapping[str, CellEstimates],
+    reported: Sequence[tuple[int, str]],
+    config: CompareConfig,
+) -> list[dict[str, Any]]:
+    """Pairwise differences (groups; the largest sources) and per-period trends, with bootstrap
+    CIs and p-values Holm-adjusted within each (kind, level, estimator) family."""
+    rows: list[dict[str, Any]] = []
+    rep_cols = np.array([c for c, _ in reported])
+    by_name = {level.name: level for level in levels}
+    for name in ("group", "source"):
+        if name not in by_name:
+            continue
+        level, cells = by_name[name], kept[name]
+        have = np.flatnonzero(cells.n_sentences > 0)
+        if name == "source":
+            have = have[np.argsort(-cells.n_sentences[have], kind="stable")][
+                : config.contrast_sources
+            ]
+        pairs = [(a, b) for i, a in enumerate(have) for b in have[i + 1 :]]
+        if not pairs:
+            continue
+        ia, ib = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+        for estimator, reps in cells.replicates.items():
+            sub = reps[..., rep_cols]
+            diff = sub[:, ia] - sub[:, ib]
+            point, low, high = summarise(diff, config.bootstrap.level)
+            p = bootstrap_p_value(diff)
+            adj = holm_adjust(p.ravel()).reshape(p.shape)
+            key = 0 if name == "group" else 1
+            for k, (a, b) in enumerate(pairs):
+                for j, (_, label) in enumerate(reported):
+                    rows.append(
+                        {
+                            "kind": "difference", "level": name,
+                            "a": level.units[a][key], "b": level.units[b][key], "period": ALL,
+                            "label": label, "estimator": estimator, "difference": point[k, j],
+                            "ci_low": low[k, j], "ci_high": high[k, j], "p_value": p[k, j],
+                            "p_holm": adj[k, j], "n_docs_a": int(cells.n_docs[a]),
+                            "n_docs_b": int(cells.n_docs[b]),
+                        }  # fmt: skip
+                    )
+    # Trends: slope per period step, overall and per group.
+    if "period" in by_name:
+        periods = [u[2] for u in by_name["period"].units]
+        try:
+            x = np.array([float(p) for p in periods])
+        except ValueError:
+            x = np.arange(len(periods), dtype=np.float64)
+        series: list[tuple[str, str, CellEstimates, np.ndarray]] = [
+            ("period", ALL, kept["period"], np.arange(len(periods)))
+        ]
+        if "group_period" in by_name:
+            n_p = len(periods)
+            for g_i, unit in enumerate(by_name["group_period"].units[::n_p]):
+                series.append(
+                    ("group_period", unit[1], kept["group_period"], g_i * n_p + np.arange(n_p))
+                )
+        if len(periods) >= 2:
+            for estimator in kept["period"].replicates:
+                family: list[dict[str, Any]] = []
+                for level_name, who, cells, idx in series:
+                    sub = cells.replicates[estimator][:, idx][..., rep_cols]
+                    slopes = trend_slopes(sub, x)
+                    point, low, high = summarise(slopes[:, None, :], config.bootstrap.level)
+                    p = bootstrap_p_value(slopes)
+                    for j, (_, label) in enumerate(reported):
+                        family.append(
+                            {
+                                "kind": "trend", "level": level_name, "a": who, "b": "",
+                                "period": f"{periods[0]}-{periods[-1]}", "label": label,
+                                "estimator": estimator, "difference": point[0, j],
+                                "ci_low": low[0, j], "ci_high": high[0, j], "p_value": p[j],
+                                "n_docs_a": int(cells.n_docs[idx].sum()), "n_docs_b": 0,
+                            }  # fmt: skip
+                        )
+                adj = holm_adjust([r["p_value"] for r in family])
+                for r, a in zip(family, adj, strict=True):
+                    r["p_holm"] = a
+                rows.extend(family)
+    return rows
+
+
+def _evidence(
+    examples: Sequence[Example],
+    soft: np.ndarray,
+    columns: LabelColumns,
+    sources: Sequence[str],
+    per_cell: int,
+) -> list[dict[str, Any]]:
+    """The `per_cell` sentences with the highest probability for each frame x source."""
+    if per_cell == 0 or not examples:
+        return []
+    src_index = _index([ex.source for ex in examples], sources)
+    rows: list[dict[str, Any]] = []
+    for task, frame, start in zip(columns.tasks, columns.is_frame, columns.offsets, strict=True):
+        if not frame:
+            continue
+        p = soft[:, start + 1]
+        order = np.lexsort((-p, src_index))
+        sorted_src = src_index[order]
+        first = np.searchsorted(sorted_src, np.arange(len(sources)))
+        for s_i, s in enumerate(sources):
+            for rank in range(per_cell):
+                at = first[s_i] + rank
+                if at >= len(order) or sorted_src[at] != s_i:
+                    break
+                ex = examples[order[at]]
+                rows.append(
+                    {
+                        "source": s, "label": f"frame:{task}", "rank": rank + 1, "id": ex.id,
+                        "doc_id": ex.doc_id, "probability": round(float(p[order[at]]), 4),
+                        "text": ex.text,
+                    }  # fmt: skip
+                )
+    return rows

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from framing.compare import (
-    DevConfusion,
     LabelColumns,
     ScoredDocs,
     adjusted_estimate,
@@ -25,7 +24,6 @@ from framing.compare import (
     load_groups,
     naive_estimate,
     summarise,
-    sum_documents,
 )
 from framing.errors import ConfigError, DataError
 from framing.labels import LabelSchema
@@ -69,8 +67,9 @@ def test_compare_design_estimate_adds_mean_residual() -> None:
     # mean prediction 0.4; gold residuals +0.5 and -0.1 over 2 gold sentences -> 0.4 + 0.2
     est = design_estimate(np.array([4.0]), np.array([10.0]), np.array([0.4]), np.array([2.0]))
     assert est[0] == pytest.approx(0.6)
-    assert np.isnan(design_estimate(np.array([4.0]), np.array([10.0]), np.array([0.0]),
-                                    np.array([0.0]))[0])  # fmt: skip
+    assert np.isnan(
+        design_estimate(np.array([4.0]), np.array([10.0]), np.array([0.0]), np.array([0.0]))[0]
+    )
 
 
 def test_compare_holm_adjust_hand_case() -> None:
@@ -111,15 +110,17 @@ def _simulate(rng: np.random.Generator, truth: np.ndarray, tpr: float, fpr: floa
     hard_present = pred.sum(axis=1).astype(float)
     n = np.full(len(doc_unit), float(sents_per_doc))
     hard = np.stack([n - hard_present, hard_present], axis=1)
-    docs = ScoredDocs(n=n, hard=hard, soft=hard, gold_n=np.zeros((len(n), 1)),
-                      gold_resid=np.zeros((len(n), 2)))  # fmt: skip
+    docs = ScoredDocs(
+        n=n, hard=hard, soft=hard, gold_n=np.zeros((len(n), 1)), gold_resid=np.zeros((len(n), 2))
+    )
     # a labelled dev set of 30 documents x 15 sentences from the same classifier
     dev_y = (rng.random(450) < 0.3).astype(np.float32)
     dev_pred = np.where(dev_y > 0, rng.random(450) < tpr, rng.random(450) < fpr)
     y1 = np.stack([1 - dev_y, dev_y], axis=1)
     p1 = np.stack([1 - dev_pred, dev_pred], axis=1).astype(np.float32)
-    dev = dev_confusion(np.repeat(np.arange(30), 15), 30, y1, np.ones((450, 1), bool), p1, p1,
-                        ONE_FRAME)  # fmt: skip
+    dev = dev_confusion(
+        np.repeat(np.arange(30), 15), 30, y1, np.ones((450, 1), bool), p1, p1, ONE_FRAME
+    )
     return docs, doc_unit, dev
 
 
@@ -159,13 +160,19 @@ class FakeModel:
     thresholds = {"threat": 0.5, "pressure": 0.5}
     kind = "fake"
 
-    def predict_proba(self, texts: list[str], *, batch_size: int = 32,
-                      show_progress: bool = False) -> Probabilities:  # fmt: skip
-        frames = np.array([[0.9 if "missile" in t else 0.2, 0.8 if "sanction" in t else 0.1]
-                           for t in texts]).reshape(len(texts), 2)  # fmt: skip
+    def predict_proba(
+        self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False
+    ) -> Probabilities:
+        frames = np.array(
+            [[0.9 if "missile" in t else 0.2, 0.8 if "sanction" in t else 0.1] for t in texts]
+        ).reshape(len(texts), 2)
         west = np.array([[0.7, 0.2, 0.1] if "friends" in t else [0.1, 0.3, 0.6] for t in texts])
-        return Probabilities(frames=frames, stance={"west": west.reshape(len(texts), 3)},
-                             frame_names=SCHEMA.frames, stance_labels=SCHEMA.stance_labels)  # fmt: skip
+        return Probabilities(
+            frames=frames,
+            stance={"west": west.reshape(len(texts), 3)},
+            frame_names=SCHEMA.frames,
+            stance_labels=SCHEMA.stance_labels,
+        )
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -175,8 +182,13 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 def _corpus_rows() -> list[dict]:
     rng = np.random.default_rng(3)
-    words = ["missile tests worry us", "sanctions hurt people", "our friends in the west",
-             "we discuss climate", "trade grows"]  # fmt: skip
+    words = [
+        "missile tests worry us",
+        "sanctions hurt people",
+        "our friends in the west",
+        "we discuss climate",
+        "trade grows",
+    ]
     rows = []
     for source, bias in (("Aland", 0), ("Borduria", 1), ("<script>alert(1)</script>", 2)):
         for year in (2020, 2021, 2022):
@@ -185,27 +197,41 @@ def _corpus_rows() -> list[dict]:
                 text = words[(k + bias + int(rng.integers(0, 2))) % len(words)]
                 if k == 0 and bias == 2:
                     text = "<script>alert('x')</script> missile"
-                rows.append({"id": f"{doc}_{k}", "doc_id": doc, "source": source,
-                             "date": str(year), "text": text})  # fmt: skip
+                rows.append(
+                    {
+                        "id": f"{doc}_{k}",
+                        "doc_id": doc,
+                        "source": source,
+                        "date": str(year),
+                        "text": text,
+                    }
+                )
     return rows
 
 
 def _gold(row: dict) -> dict:
     t = row["text"]
-    return {**row, "frames": (["threat"] if "missile" in t else [])
-            + (["pressure"] if "sanction" in t else []),
-            "stance": {"west": "favor" if "friends" in t else "none"}}  # fmt: skip
+    return {
+        **row,
+        "frames": (["threat"] if "missile" in t else [])
+        + (["pressure"] if "sanction" in t else []),
+        "stance": {"west": "favor" if "friends" in t else "none"},
+    }
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> dict:
     rows = _corpus_rows()
     corpus = _write_jsonl(tmp_path / "corpus.jsonl", rows)
-    dev = _write_jsonl(tmp_path / "dev.jsonl", [_gold(r) | {"id": "d" + r["id"]} for r in rows[::2]])
+    dev = _write_jsonl(
+        tmp_path / "dev.jsonl", [_gold(r) | {"id": "d" + r["id"]} for r in rows[::2]]
+    )
     gold = _write_jsonl(tmp_path / "gold.jsonl", [_gold(r) for r in rows[::3]])
     groups = tmp_path / "groups.yaml"
-    groups.write_text("name: g\nkey: source\ndefault: other\ngroups:\n  west: [Aland]\n"
-                      "  east: [Borduria]\n  empty_bloc: [Nowhere]\n")  # fmt: skip
+    groups.write_text(
+        "name: g\nkey: source\ndefault: other\ngroups:\n  west: [Aland]\n"
+        "  east: [Borduria]\n  empty_bloc: [Nowhere]\n"
+    )
     config = tmp_path / "compare.yaml"
     config.write_text(
         f"name: tiny\nmodel: {tmp_path / 'no-model'}\ncorpus: {corpus}\ngroups: {groups}\n"
@@ -219,20 +245,38 @@ def test_compare_writes_folder_with_all_cells(setup: dict) -> None:
     config = load_compare_config(setup["config"])
     out = setup["tmp"] / "out"
     result = compare(config, out, model=FakeModel())
-    for name in ("estimates.csv", "differences.csv", "evidence.jsonl", "summary.json",
-                 "config.yaml", "report.md", "report.html"):  # fmt: skip
+    for name in (
+        "estimates.csv",
+        "differences.csv",
+        "evidence.jsonl",
+        "summary.json",
+        "config.yaml",
+        "report.md",
+        "report.html",
+    ):
         assert (out / name).is_file(), name
     assert result.headline == "design"
     rows = result.estimates
-    labels = {"frame:threat", "frame:pressure", "stance:west:favor", "stance:west:against",
-              "stance:west:none"}  # fmt: skip
+    labels = {
+        "frame:threat",
+        "frame:pressure",
+        "stance:west:favor",
+        "stance:west:against",
+        "stance:west:none",
+    }
     for source in ("Aland", "Borduria", "<script>alert(1)</script>"):
         for est in ("naive", "corrected", "design"):
-            got = {r["label"] for r in rows if r["level"] == "source" and r["source"] == source
-                   and r["estimator"] == est}  # fmt: skip
+            got = {
+                r["label"]
+                for r in rows
+                if r["level"] == "source" and r["source"] == source and r["estimator"] == est
+            }
             assert got == labels
-        cell = [r for r in rows if r["level"] == "source" and r["source"] == source
-                and r["estimator"] == "naive"]  # fmt: skip
+        cell = [
+            r
+            for r in rows
+            if r["level"] == "source" and r["source"] == source and r["estimator"] == "naive"
+        ]
         assert all(np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) for r in cell)
     ghost = [r for r in rows if r["source"] == "Ghostland"]
     assert ghost and all(r["note"] == "no sentences" and r["n_sentences"] == 0 for r in ghost)
@@ -243,15 +287,27 @@ def test_compare_writes_folder_with_all_cells(setup: dict) -> None:
     aland = [r for r in _corpus_rows() if r["source"] == "Aland"]
     prob = [0.9 if "missile" in r["text"] else 0.2 for r in aland]
     gold_rows = {r["id"] for r in _corpus_rows()[::3]}
-    resid = [("missile" in r["text"]) - p for r, p in zip(aland, prob) if r["id"] in gold_rows]
-    design = [r for r in rows if r["level"] == "source" and r["source"] == "Aland"
-              and r["estimator"] == "design" and r["label"] == "frame:threat"][0]  # fmt: skip
+    resid = [
+        ("missile" in r["text"]) - p
+        for r, p in zip(aland, prob, strict=True)
+        if r["id"] in gold_rows
+    ]
+    design = [
+        r
+        for r in rows
+        if r["level"] == "source"
+        and r["source"] == "Aland"
+        and r["estimator"] == "design"
+        and r["label"] == "frame:threat"
+    ][0]
     assert design["estimate"] == pytest.approx(np.mean(prob) + np.mean(resid), abs=1e-6)
     diffs = result.differences
     assert {d["kind"] for d in diffs} == {"difference", "trend"}
     assert all(0 <= d["p_holm"] <= 1 for d in diffs if np.isfinite(d["p_holm"]))
     evidence = [json.loads(x) for x in (out / "evidence.jsonl").read_text().splitlines()]
-    assert len([e for e in evidence if e["source"] == "Aland" and e["label"] == "frame:threat"]) == 3
+    assert (
+        len([e for e in evidence if e["source"] == "Aland" and e["label"] == "frame:threat"]) == 3
+    )
 
 
 def test_compare_never_overwrites(setup: dict) -> None:
@@ -319,6 +375,9 @@ def test_compare_label_columns_layout() -> None:
     columns = label_columns(SCHEMA)
     assert columns.n_columns == 7
     assert [label for _, label in columns.reported()] == [
-        "frame:threat", "frame:pressure", "stance:west:favor", "stance:west:against",
+        "frame:threat",
+        "frame:pressure",
+        "stance:west:favor",
+        "stance:west:against",
         "stance:west:none",
-    ]  # fmt: skip
+    ]

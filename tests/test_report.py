@@ -13,8 +13,13 @@ from framing.compare import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS
 from framing.report import build_report
 
 EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
-LABELS = ["frame:threat", "frame:pressure", "stance:west:favor", "stance:west:against",
-          "stance:west:none"]  # fmt: skip
+LABELS = [
+    "frame:threat",
+    "frame:pressure",
+    "stance:west:favor",
+    "stance:west:against",
+    "stance:west:none",
+]
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -29,12 +34,22 @@ def _folder(tmp_path: Path) -> Path:
         for j, label in enumerate(LABELS):
             for k, est in enumerate(("naive", "corrected", "design")):
                 value = "" if n == 0 else 0.1 + 0.05 * j + 0.01 * k
-                rows.append({"source": source, "group": group, "period": period, "label": label,
-                             "estimator": est, "estimate": value,
-                             "ci_low": "" if n == 0 else value - 0.03,
-                             "ci_high": "" if n == 0 else value + 0.03, "n_sentences": n,
-                             "n_docs": n // 10, "level": level,
-                             "note": "no sentences" if n == 0 else ""})  # fmt: skip
+                rows.append(
+                    {
+                        "source": source,
+                        "group": group,
+                        "period": period,
+                        "label": label,
+                        "estimator": est,
+                        "estimate": value,
+                        "ci_low": "" if n == 0 else value - 0.03,
+                        "ci_high": "" if n == 0 else value + 0.03,
+                        "n_sentences": n,
+                        "n_docs": n // 10,
+                        "level": level,
+                        "note": "no sentences" if n == 0 else "",
+                    }
+                )
 
     for s, g in sources:
         add("source", s, g, "all", 0 if s == "Empty" else 120)
@@ -52,29 +67,77 @@ def _folder(tmp_path: Path) -> Path:
     with open(folder / "differences.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=DIFFERENCE_COLUMNS)
         writer.writeheader()
-        writer.writerow({"kind": "difference", "level": "source", "a": "Aland", "b": EVIL,
-                         "period": "all", "label": "frame:threat", "estimator": "design",
-                         "difference": -0.123, "ci_low": -0.2, "ci_high": -0.05,
-                         "p_value": 0.002, "p_holm": 0.004, "n_docs_a": 12, "n_docs_b": 12})
-        writer.writerow({"kind": "trend", "level": "period", "a": "all", "b": "",
-                         "period": "2020-2022", "label": "frame:threat", "estimator": "design",
-                         "difference": 0.01, "ci_low": -0.01, "ci_high": 0.03,
-                         "p_value": 0.3, "p_holm": 0.3, "n_docs_a": 24, "n_docs_b": 0})  # fmt: skip
-    (folder / "evidence.jsonl").write_text(json.dumps(
-        {"source": EVIL, "label": "frame:threat", "rank": 1, "id": "E_1", "doc_id": "E",
-         "probability": 0.97, "text": EVIL + " missiles"}) + "\n")  # fmt: skip
+        writer.writerow(
+            {
+                "kind": "difference",
+                "level": "source",
+                "a": "Aland",
+                "b": EVIL,
+                "period": "all",
+                "label": "frame:threat",
+                "estimator": "design",
+                "difference": -0.123,
+                "ci_low": -0.2,
+                "ci_high": -0.05,
+                "p_value": 0.002,
+                "p_holm": 0.004,
+                "n_docs_a": 12,
+                "n_docs_b": 12,
+            }
+        )
+        writer.writerow(
+            {
+                "kind": "trend",
+                "level": "period",
+                "a": "all",
+                "b": "",
+                "period": "2020-2022",
+                "label": "frame:threat",
+                "estimator": "design",
+                "difference": 0.01,
+                "ci_low": -0.01,
+                "ci_high": 0.03,
+                "p_value": 0.3,
+                "p_holm": 0.3,
+                "n_docs_a": 24,
+                "n_docs_b": 0,
+            }
+        )
+    (folder / "evidence.jsonl").write_text(
+        json.dumps(
+            {
+                "source": EVIL,
+                "label": "frame:threat",
+                "rank": 1,
+                "id": "E_1",
+                "doc_id": "E",
+                "probability": 0.97,
+                "text": EVIL + " missiles",
+            }
+        )
+        + "\n"
+    )
     summary = {
-        "name": "tiny", "model": {"path": "m", "kind": "tfidf", "thresholds": {}},
-        "corpus": {"path": "c.jsonl", "segmented": False}, "n_sentences": 240, "n_docs": 24,
-        "n_sources": 2, "sources_without_sentences": ["Empty"],
+        "name": "tiny",
+        "model": {"path": "m", "kind": "tfidf", "thresholds": {}},
+        "corpus": {"path": "c.jsonl", "segmented": False},
+        "n_sentences": 240,
+        "n_docs": 24,
+        "n_sources": 2,
+        "sources_without_sentences": ["Empty"],
         "groups": {"path": "g.yaml", "name": "g", "order": ["west", "east"]},
-        "periods": periods, "dev": {"path": "d", "n": 50},
+        "periods": periods,
+        "dev": {"path": "d", "n": 50},
         "gold_sample": {"path": "gold", "n": 30, "min_gold": 10},
-        "estimators": ["naive", "corrected", "design"], "correction": "acc",
-        "headline": "design", "headline_reason": "Because.",
-        "bootstrap": {"n": 100, "seed": 0, "level": 0.95}, "labels": LABELS,
-        "top_sources": 20, "highlight_sources": ["Empty"],
-    }  # fmt: skip
+        "estimators": ["naive", "corrected", "design"],
+        "correction": "acc",
+        "headline": "design",
+        "headline_reason": "Because.",
+        "bootstrap": {"n": 100, "seed": 0, "level": 0.95},
+        "labels": LABELS,
+        "top_sources": 20,
+        "highlight_sources": ["Empty"],
+    }
     (folder / "summary.json").write_text(json.dumps(summary))
     return folder
 
@@ -87,7 +150,7 @@ def test_report_writes_markdown_and_html_with_numbers_from_csv(tmp_path: Path) -
     assert "12.0% [9.0%, 15.0%]" in md and "12.0% [9.0%, 15.0%]" in html
     assert "-12.3 pp" in md and "0.004" in md
     assert html.count("<img ") == 4  # groups, sources, stance, trends
-    assert html.count("src=\"data:image/png;base64,") == 4
+    assert html.count('src="data:image/png;base64,') == 4
     assert "http://" not in html and "https://" not in html
 
 
@@ -121,12 +184,14 @@ def test_report_html_renders_offline_in_headless_chromium(tmp_path: Path) -> Non
         page = browser.new_page()
         page.on("request", lambda request: requests.append(request.url))
         # Anything but the page itself is aborted, so a stray fetch fails here, not silently.
-        page.route("**/*", lambda route: route.continue_()
-                   if route.request.url == html_path.as_uri() else route.abort())  # fmt: skip
-        page.goto(html_path.as_uri(), wait_until="load")
-        images = page.evaluate(
-            "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url == html_path.as_uri() else route.abort()
+            ),
         )
+        page.goto(html_path.as_uri(), wait_until="load")
+        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
         scripts = page.evaluate("document.scripts.length")
         browser.close()
     assert len(images) == 4

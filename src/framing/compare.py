@@ -49,13 +49,35 @@ logger = logging.getLogger(__name__)
 ESTIMATORS = ("naive", "corrected", "design")
 ALL = "all"
 ESTIMATE_COLUMNS = (
-    "source", "group", "period", "label", "estimator", "estimate", "ci_low", "ci_high",
-    "n_sentences", "n_docs", "level", "note",
-)  # fmt: skip
+    "source",
+    "group",
+    "period",
+    "label",
+    "estimator",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n_sentences",
+    "n_docs",
+    "level",
+    "note",
+)
 DIFFERENCE_COLUMNS = (
-    "kind", "level", "a", "b", "period", "label", "estimator", "difference", "ci_low", "ci_high",
-    "p_value", "p_holm", "n_docs_a", "n_docs_b",
-)  # fmt: skip
+    "kind",
+    "level",
+    "a",
+    "b",
+    "period",
+    "label",
+    "estimator",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "n_docs_a",
+    "n_docs_b",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,9 +517,7 @@ def holm_adjust(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-def bootstrap_weights(
-    strata: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> np.ndarray:
+def bootstrap_weights(strata: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Cluster-bootstrap weights: row 0 is all ones (the point estimate), rows 1..n_boot count
     how often each document is drawn when the documents of every stratum are resampled with
     replacement within it. Documents with stratum -1 get weight 0."""
@@ -515,7 +535,9 @@ def bootstrap_weights(
     return weights
 
 
-def _aggregate(weights: np.ndarray, unit: np.ndarray, n_units: int, values: np.ndarray) -> np.ndarray:
+def _aggregate(
+    weights: np.ndarray, unit: np.ndarray, n_units: int, values: np.ndarray
+) -> np.ndarray:
     """sum_d weights[b, d] * values[d, f] over the documents of each unit -> (B, n_units, F)."""
     from scipy import sparse
 
@@ -713,14 +735,20 @@ def _segment(documents: Sequence[Example]) -> list[Example]:
         for k, part in enumerate(p for p in parts if p):
             out.append(
                 Example(
-                    id=f"{doc_id}_{k:04d}", text=part, source=doc.source, doc_id=doc_id,
-                    date=doc.date, extra=doc.extra,
-                )  # fmt: skip
+                    id=f"{doc_id}_{k:04d}",
+                    text=part,
+                    source=doc.source,
+                    doc_id=doc_id,
+                    date=doc.date,
+                    extra=doc.extra,
+                )
             )
     return out
 
 
-def _read(path: Path, what: str, schema: LabelSchema | None, fields: Mapping[str, str]) -> list[Example]:
+def _read(
+    path: Path, what: str, schema: LabelSchema | None, fields: Mapping[str, str]
+) -> list[Example]:
     if not path.exists():
         raise ConfigError(f"{what} not found: {path}")
     try:
@@ -862,7 +890,8 @@ def _headline_reason(config: CompareConfig, headline: str) -> str:
         ),
         "corrected": (
             "There is no gold random sample of this corpus, so the headline is the estimate "
-            f"corrected for the model's confusion rates on the labelled dev set ({config.correction.upper()}). "
+            "corrected for the model's confusion rates on the labelled dev set "
+            f"({config.correction.upper()}). "
             "It removes the bias that those rates predict, assuming the model errs on this corpus "
             "as it does on the dev set; its interval includes the dev set's sampling error."
         ),
@@ -1016,7 +1045,9 @@ def compare(
     levels: list[_Level] = []
     src_group_name = {s: (source_group.get(s) or "") for s in sources}
     levels.append(
-        _Level("source", [(s, src_group_name[s], ALL) for s in sources], _index(doc_source, sources))
+        _Level(
+            "source", [(s, src_group_name[s], ALL) for s in sources], _index(doc_source, sources)
+        )
     )
     group_order: list[str] = []
     if grouping is not None:
@@ -1063,10 +1094,17 @@ def compare(
     kept: dict[str, CellEstimates] = {}
     for level in levels:
         cells = estimate_cells(
-            docs, level.unit_of_doc, len(level.units), columns,
-            dev=dev_conf, correction=config.correction, use_gold=gold is not None,
-            min_gold=config.min_gold, n_boot=config.bootstrap.n, rng=rng,
-        )  # fmt: skip
+            docs,
+            level.unit_of_doc,
+            len(level.units),
+            columns,
+            dev=dev_conf,
+            correction=config.correction,
+            use_gold=gold is not None,
+            min_gold=config.min_gold,
+            n_boot=config.bootstrap.n,
+            rng=rng,
+        )
         kept[level.name] = cells
         for estimator, reps in cells.replicates.items():
             point, low, high = summarise(reps[..., rep_cols], config.bootstrap.level)
@@ -1074,14 +1112,20 @@ def compare(
                 for j, (_, label) in enumerate(reported):
                     estimates.append(
                         {
-                            "source": src, "group": grp, "period": per, "label": label,
-                            "estimator": estimator, "estimate": point[u, j],
-                            "ci_low": low[u, j], "ci_high": high[u, j],
+                            "source": src,
+                            "group": grp,
+                            "period": per,
+                            "label": label,
+                            "estimator": estimator,
+                            "estimate": point[u, j],
+                            "ci_low": low[u, j],
+                            "ci_high": high[u, j],
                             "n_sentences": int(cells.n_sentences[u]),
-                            "n_docs": int(cells.n_docs[u]), "level": level.name,
+                            "n_docs": int(cells.n_docs[u]),
+                            "level": level.name,
                             "note": cells.notes[estimator][u]
                             or ("" if np.isfinite(point[u, j]) else "not estimable"),
-                        }  # fmt: skip
+                        }
                     )
 
     differences = _differences(levels, kept, reported, config)
@@ -1098,8 +1142,9 @@ def compare(
         "n_docs": n_docs,
         "n_sources": len(sources_seen),
         "sources_without_sentences": missing_sources,
-        "groups": None if grouping is None else {"path": str(config.groups), "name": grouping.name,
-                                                  "order": group_order},  # fmt: skip
+        "groups": None
+        if grouping is None
+        else {"path": str(config.groups), "name": grouping.name, "order": group_order},
         "periods": periods,
         "period_mode": config.period,
         "dev": None if config.dev is None else {"path": str(config.dev), "n": n_dev},
@@ -1141,10 +1186,16 @@ def compare(
         raise
     logger.info("Comparison written to %s", out)
     return ComparisonResult(
-        output_dir=out, estimates=estimates, differences=differences, headline=headline,
-        n_sentences=len(examples), n_docs=n_docs, report_md=out / report_md.name,
-        report_html=out / report_html.name, summary=summary,
-    )  # fmt: skip
+        output_dir=out,
+        estimates=estimates,
+        differences=differences,
+        headline=headline,
+        n_sentences=len(examples),
+        n_docs=n_docs,
+        report_md=out / report_md.name,
+        report_html=out / report_html.name,
+        summary=summary,
+    )
 
 
 def _differences(
@@ -1182,13 +1233,21 @@ def _differences(
                 for j, (_, label) in enumerate(reported):
                     rows.append(
                         {
-                            "kind": "difference", "level": name,
-                            "a": level.units[a][key], "b": level.units[b][key], "period": ALL,
-                            "label": label, "estimator": estimator, "difference": point[k, j],
-                            "ci_low": low[k, j], "ci_high": high[k, j], "p_value": p[k, j],
-                            "p_holm": adj[k, j], "n_docs_a": int(cells.n_docs[a]),
+                            "kind": "difference",
+                            "level": name,
+                            "a": level.units[a][key],
+                            "b": level.units[b][key],
+                            "period": ALL,
+                            "label": label,
+                            "estimator": estimator,
+                            "difference": point[k, j],
+                            "ci_low": low[k, j],
+                            "ci_high": high[k, j],
+                            "p_value": p[k, j],
+                            "p_holm": adj[k, j],
+                            "n_docs_a": int(cells.n_docs[a]),
                             "n_docs_b": int(cells.n_docs[b]),
-                        }  # fmt: skip
+                        }
                     )
     # Trends: slope per period step, overall and per group.
     if "period" in by_name:
@@ -1217,12 +1276,20 @@ def _differences(
                     for j, (_, label) in enumerate(reported):
                         family.append(
                             {
-                                "kind": "trend", "level": level_name, "a": who, "b": "",
-                                "period": f"{periods[0]}-{periods[-1]}", "label": label,
-                                "estimator": estimator, "difference": point[0, j],
-                                "ci_low": low[0, j], "ci_high": high[0, j], "p_value": p[j],
-                                "n_docs_a": int(cells.n_docs[idx].sum()), "n_docs_b": 0,
-                            }  # fmt: skip
+                                "kind": "trend",
+                                "level": level_name,
+                                "a": who,
+                                "b": "",
+                                "period": f"{periods[0]}-{periods[-1]}",
+                                "label": label,
+                                "estimator": estimator,
+                                "difference": point[0, j],
+                                "ci_low": low[0, j],
+                                "ci_high": high[0, j],
+                                "p_value": p[j],
+                                "n_docs_a": int(cells.n_docs[idx].sum()),
+                                "n_docs_b": 0,
+                            }
                         )
                 adj = holm_adjust([r["p_value"] for r in family])
                 for r, a in zip(family, adj, strict=True):
@@ -1258,9 +1325,13 @@ def _evidence(
                 ex = examples[order[at]]
                 rows.append(
                     {
-                        "source": s, "label": f"frame:{task}", "rank": rank + 1, "id": ex.id,
-                        "doc_id": ex.doc_id, "probability": round(float(p[order[at]]), 4),
+                        "source": s,
+                        "label": f"frame:{task}",
+                        "rank": rank + 1,
+                        "id": ex.id,
+                        "doc_id": ex.doc_id,
+                        "probability": round(float(p[order[at]]), 4),
                         "text": ex.text,
-                    }  # fmt: skip
+                    }
                 )
     return rows

@@ -200,7 +200,14 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentConfig:
     """Read, merge overrides into, and check an experiment config."""
-    raw = apply_overrides(read_yaml(path), overrides)
+    raw = read_yaml(path)
+    if "model" in raw and "models" not in raw:
+        raw["models"] = [raw.pop("model")]
+    overrides = [
+        "models.0." + item[len("model."):] if item.startswith("model.") else item
+        for item in overrides
+    ]
+    raw = apply_overrides(raw, overrides)
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as exc:

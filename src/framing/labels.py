@@ -85,15 +85,17 @@ class _SchemaFile(BaseModel):
 
 def format_validation_error(where: str, error: ValidationError) -> str:
     """One line per problem, each naming the dotted key, what was wrong and what was found."""
-    lines = [f"Invalid {where}:"]
+    lines = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         found = item.get("input")
         shown = repr(found) if not isinstance(found, dict) else "a mapping"
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        lines.append(f"  {key}: {item['msg']} (got {shown})")
-    return "\n".join(lines)
+        lines.append(f"{key}: {item['msg']} (got {shown})")
+    if len(lines) == 1:
+        return f"Invalid {where}: {lines[0]}"
+    return "\n  ".join([f"Invalid {where}:", *lines])
 
 
 def load_schema(path: str | Path) -> LabelSchema:

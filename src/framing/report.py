@@ -23,8 +23,8 @@ from typing import Any
 ALL = "all"
 _MAX_CONTRASTS = 15
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222;line-height:1.45}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}.empty{color:#999}
@@ -89,8 +89,15 @@ class _Table:
             by_key.setdefault(key, {})[row["estimator"]] = row
         self.by_key = by_key
 
-    def cell(self, level: str, source: str, group: str, period: str, label: str,
-             estimator: str | None = None) -> _Cell:  # fmt: skip
+    def cell(
+        self,
+        level: str,
+        source: str,
+        group: str,
+        period: str,
+        label: str,
+        estimator: str | None = None,
+    ) -> _Cell:
         rows = self.by_key.get((level, source, group, period, label), {})
         name = estimator or self.headline
         row = rows.get(name)
@@ -103,9 +110,15 @@ class _Table:
         if row is None:
             return _Cell(math.nan, math.nan, math.nan, name, False, 0, 0, "not estimated")
         return _Cell(
-            _num(row["estimate"]), _num(row["ci_low"]), _num(row["ci_high"]), row["estimator"],
-            fallback, int(row["n_sentences"] or 0), int(row["n_docs"] or 0), row["note"],
-        )  # fmt: skip
+            _num(row["estimate"]),
+            _num(row["ci_low"]),
+            _num(row["ci_high"]),
+            row["estimator"],
+            fallback,
+            int(row["n_sentences"] or 0),
+            int(row["n_docs"] or 0),
+            row["note"],
+        )
 
 
 def _png(fig: Any) -> str:
@@ -121,8 +134,9 @@ def _short(label: str) -> str:
     return label.split(":", 1)[1] if label.startswith("frame:") else label
 
 
-def _heatmap(table: _Table, level: str, rows: Sequence[tuple[str, str]], frames: Sequence[str],
-             title: str) -> str:  # fmt: skip
+def _heatmap(
+    table: _Table, level: str, rows: Sequence[tuple[str, str]], frames: Sequence[str], title: str
+) -> str:
     """Heat-map of headline prevalence, each cell annotated with estimate and CI."""
     import matplotlib
 
@@ -137,29 +151,43 @@ def _heatmap(table: _Table, level: str, rows: Sequence[tuple[str, str]], frames:
             cell = table.cell(level, source, group, ALL, label)
             values[i, j] = cell.estimate
             texts[i][j] = (
-                "no data" if not math.isfinite(cell.estimate)
+                "no data"
+                if not math.isfinite(cell.estimate)
                 else f"{100 * cell.estimate:.1f}%\n[{100 * cell.low:.1f}, {100 * cell.high:.1f}]"
                 + ("†" if cell.fallback else "")
-            )  # fmt: skip
+            )
     fig, ax = plt.subplots(figsize=(1.8 + 1.9 * len(frames), 0.9 + 0.55 * len(rows)))
     masked = np.ma.masked_invalid(values)
-    image = ax.imshow(masked, cmap="Blues", aspect="auto", vmin=0,
-                      vmax=max(0.05, float(np.nanmax(values)) if np.isfinite(values).any() else 1))
+    image = ax.imshow(
+        masked,
+        cmap="Blues",
+        aspect="auto",
+        vmin=0,
+        vmax=max(0.05, float(np.nanmax(values)) if np.isfinite(values).any() else 1),
+    )
     ax.set_xticks(range(len(frames)), [_short(f) for f in frames], rotation=20, ha="right")
     ax.set_yticks(range(len(rows)), [r[0] if level.startswith("source") else r[1] for r in rows])
     vmax = image.get_clim()[1]
     for i in range(len(rows)):
         for j in range(len(frames)):
             dark = math.isfinite(values[i, j]) and values[i, j] > 0.6 * vmax
-            ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=7,
-                    color="white" if dark else "black")  # fmt: skip
+            ax.text(
+                j,
+                i,
+                texts[i][j],
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "black",
+            )
     ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.03, format=lambda v, _: f"{100 * v:.0f}%")
     return _png(fig)
 
 
-def _stance_plot(table: _Table, level: str, rows: Sequence[tuple[str, str]], target: str,
-                 classes: Sequence[str]) -> str:  # fmt: skip
+def _stance_plot(
+    table: _Table, level: str, rows: Sequence[tuple[str, str]], target: str, classes: Sequence[str]
+) -> str:
     """Dot plot: share of each stance class (except none) per row, with CIs."""
     import matplotlib
 
@@ -175,10 +203,16 @@ def _stance_plot(table: _Table, level: str, rows: Sequence[tuple[str, str]], tar
             if not math.isfinite(cell.estimate):
                 continue
             y = i + (k - (len(shown) - 1) / 2) * 0.18
-            ax.errorbar(cell.estimate, y, xerr=[[cell.estimate - cell.low],
-                                                [cell.high - cell.estimate]],
-                        fmt="o", color=colours[k % 4], ms=4, capsize=2,
-                        label=cls if i == 0 else None)  # fmt: skip
+            ax.errorbar(
+                cell.estimate,
+                y,
+                xerr=[[cell.estimate - cell.low], [cell.high - cell.estimate]],
+                fmt="o",
+                color=colours[k % 4],
+                ms=4,
+                capsize=2,
+                label=cls if i == 0 else None,
+            )
     ax.set_yticks(range(len(rows)), [r[0] if level.startswith("source") else r[1] for r in rows])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
@@ -188,8 +222,9 @@ def _stance_plot(table: _Table, level: str, rows: Sequence[tuple[str, str]], tar
     return _png(fig)
 
 
-def _trend_plot(table: _Table, level: str, groups: Sequence[str], periods: Sequence[str],
-                frames: Sequence[str]) -> str:  # fmt: skip
+def _trend_plot(
+    table: _Table, level: str, groups: Sequence[str], periods: Sequence[str], frames: Sequence[str]
+) -> str:
     """Small multiples: one panel per frame, one line (with CI band) per group over periods."""
     import matplotlib
 
@@ -208,7 +243,7 @@ def _trend_plot(table: _Table, level: str, groups: Sequence[str], periods: Seque
         ax.set_xticks(range(len(periods)), periods, rotation=45, fontsize=7)
         ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
         ax.set_title(_short(label), fontsize=10)
-    for ax in axes.ravel()[len(frames):]:
+    for ax in axes.ravel()[len(frames) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7)
     fig.tight_layout()
@@ -217,7 +252,7 @@ def _trend_plot(table: _Table, level: str, groups: Sequence[str], periods: Seque
 
 def _md_text(text: str) -> str:
     """Corpus text for Markdown: HTML-escaped (renderers pass raw HTML through) and no pipes."""
-    return escape(str(text)).replace("|", "\\|").replace("\n", " ")
+    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -259,7 +294,9 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     labels: list[str] = summary["labels"]
     frames = [x for x in labels if x.startswith("frame:")]
     targets = list(dict.fromkeys(x.split(":")[1] for x in labels if x.startswith("stance:")))
-    classes = {t: [x.split(":")[2] for x in labels if x.startswith(f"stance:{t}:")] for t in targets}
+    classes = {
+        t: [x.split(":")[2] for x in labels if x.startswith(f"stance:{t}:")] for t in targets
+    }
     periods: list[str] = summary.get("periods") or []
     groups: list[str] = (summary.get("groups") or {}).get("order") or []
 
@@ -285,7 +322,9 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
         html.append(f"<p>{escape(text)}</p>")
 
     def table_out(header: Sequence[str], body: list[list[str]], numeric_from: int = 1) -> None:
-        md.extend(_md_table([_md_text(h) for h in header], [[_md_text(c) for c in r] for r in body]))
+        md.extend(
+            _md_table([_md_text(h) for h in header], [[_md_text(c) for c in r] for r in body])
+        )
         html.append(_html_table(header, body, numeric_from))
 
     def image(uri: str, alt: str) -> None:
@@ -296,7 +335,6 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     md.extend([f"# Frame and stance comparison: {_md_text(name)}", ""])
     html.append(f"<h1>Frame and stance comparison: {escape(name)}</h1>")
     model = summary["model"]
-    overall = table.cell("all", ALL, ALL, ALL, labels[0]) if labels else None
     para(
         f"Corpus {summary['corpus']['path']}: {summary['n_sentences']:,} sentences in "
         f"{summary['n_docs']:,} documents from {summary['n_sources']:,} sources"
@@ -312,91 +350,169 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
         + "); differences carry Holm-adjusted p-values."
     )
     if summary.get("dev"):
-        para(f"Dev set for the error-rate correction: {summary['dev']['path']} "
-             f"({summary['dev']['n']} sentences, {summary['correction'].upper()}).")  # fmt: skip
+        para(
+            f"Dev set for the error-rate correction: {summary['dev']['path']} "
+            f"({summary['dev']['n']} sentences, {summary['correction'].upper()})."
+        )
     if summary.get("gold_sample"):
         g = summary["gold_sample"]
-        para(f"Gold random sample: {g['path']} ({g['n']} sentences; a cell needs at least "
-             f"{g['min_gold']} of them for a design-based estimate).")  # fmt: skip
+        para(
+            f"Gold random sample: {g['path']} ({g['n']} sentences; a cell needs at least "
+            f"{g['min_gold']} of them for a design-based estimate)."
+        )
     if summary.get("sources_without_sentences"):
-        para("Sources asked for but without sentences in the corpus (empty cells): "
-             + ", ".join(summary["sources_without_sentences"]) + ".")  # fmt: skip
-    para("Every number below is a row of estimates.csv or differences.csv in this folder. "
-         "† marks a cell where the corrected estimate stands in for a missing design-based one; "
-         "— marks an empty cell (see the `note` column of estimates.csv).")  # fmt: skip
+        para(
+            "Sources asked for but without sentences in the corpus (empty cells): "
+            + ", ".join(summary["sources_without_sentences"])
+            + "."
+        )
+    para(
+        "Every number below is a row of estimates.csv or differences.csv in this folder. "
+        "† marks a cell where the corrected estimate stands in for a missing design-based one; "
+        "— marks an empty cell (see the `note` column of estimates.csv)."
+    )
 
     # Frame prevalence.
     if frames:
         section("Frame prevalence")
         view = "group" if main_level == "group" else "source"
         if main_rows:
-            image(_heatmap(table, main_level, main_rows, frames,
-                           f"Share of sentences with each frame by {view} ({headline})"),
-                  f"heat-map of frame prevalence by {view}")  # fmt: skip
-            table_out([view] + [_short(f) for f in frames],
-                      [[r[1] if main_level == "group" else r[0]]
-                       + [_ci(table.cell(main_level, r[0], r[1], ALL, f)) for f in frames]
-                       for r in main_rows])  # fmt: skip
+            image(
+                _heatmap(
+                    table,
+                    main_level,
+                    main_rows,
+                    frames,
+                    f"Share of sentences with each frame by {view} ({headline})",
+                ),
+                f"heat-map of frame prevalence by {view}",
+            )
+            table_out(
+                [view] + [_short(f) for f in frames],
+                [
+                    [r[1] if main_level == "group" else r[0]]
+                    + [_ci(table.cell(main_level, r[0], r[1], ALL, f)) for f in frames]
+                    for r in main_rows
+                ],
+            )
         if main_level == "group" and top_rows:
-            section(f"Largest {len(top_rows)} sources", 3)
-            image(_heatmap(table, "source", top_rows, frames,
-                           f"Share of sentences with each frame, largest sources ({headline})"),
-                  "heat-map of frame prevalence by source")  # fmt: skip
-            table_out(["source", "group", "sentences"] + [_short(f) for f in frames],
-                      [[s, g, source_rows[s]["n_sentences"] if s in source_rows else "0"]
-                       + [_ci(table.cell("source", s, g, ALL, f)) for f in frames]
-                       for s, g in top_rows], numeric_from=2)  # fmt: skip
+            section("Largest sources (and those the config names)", 3)
+            image(
+                _heatmap(
+                    table,
+                    "source",
+                    top_rows,
+                    frames,
+                    f"Share of sentences with each frame, largest sources ({headline})",
+                ),
+                "heat-map of frame prevalence by source",
+            )
+            table_out(
+                ["source", "group", "sentences"] + [_short(f) for f in frames],
+                [
+                    [s, g, source_rows[s]["n_sentences"] if s in source_rows else "0"]
+                    + [_ci(table.cell("source", s, g, ALL, f)) for f in frames]
+                    for s, g in top_rows
+                ],
+                numeric_from=2,
+            )
 
     # Stance.
     if targets:
         section("Stance per target")
         for t in targets:
             if main_rows:
-                image(_stance_plot(table, main_level, main_rows, t, classes[t]),
-                      f"stance toward {t}")  # fmt: skip
-            table_out([main_level] + classes[t],
-                      [[r[1] if main_level == "group" else r[0]]
-                       + [_ci(table.cell(main_level, r[0], r[1], ALL, f"stance:{t}:{c}"))
-                          for c in classes[t]] for r in main_rows])  # fmt: skip
+                image(
+                    _stance_plot(table, main_level, main_rows, t, classes[t]), f"stance toward {t}"
+                )
+            table_out(
+                [main_level] + classes[t],
+                [
+                    [r[1] if main_level == "group" else r[0]]
+                    + [
+                        _ci(table.cell(main_level, r[0], r[1], ALL, f"stance:{t}:{c}"))
+                        for c in classes[t]
+                    ]
+                    for r in main_rows
+                ],
+            )
 
     # Estimators side by side on the whole corpus.
     section("Estimators side by side (whole corpus)")
-    table_out(["label"] + summary["estimators"],
-              [[lab] + [_ci(table.cell("all", ALL, ALL, ALL, lab, e)) for e in summary["estimators"]]
-               for lab in labels])  # fmt: skip
+    table_out(
+        ["label"] + summary["estimators"],
+        [
+            [lab] + [_ci(table.cell("all", ALL, ALL, ALL, lab, e)) for e in summary["estimators"]]
+            for lab in labels
+        ],
+    )
 
     # Contrasts.
     section("Largest differences")
-    diffs = [d for d in differences if d["kind"] == "difference" and d["estimator"] == headline
-             and d["difference"] != ""]  # fmt: skip
+    diffs = [
+        d
+        for d in differences
+        if d["kind"] == "difference" and d["estimator"] == headline and d["difference"] != ""
+    ]
     diffs.sort(key=lambda d: (-abs(_num(d["difference"])), d["label"], d["a"], d["b"]))
     if diffs:
-        para(f"The {min(_MAX_CONTRASTS, len(diffs))} largest of {len(diffs)} pairwise differences "
-             "(groups, and the largest sources), largest first; p-values are Holm-adjusted within "
-             "each level. All are in differences.csv.")  # fmt: skip
-        table_out(["level", "a", "b", "label", "a − b", "95% CI", "p (Holm)"],
-                  [[d["level"], d["a"], d["b"], d["label"], _pp(_num(d["difference"])),
+        para(
+            f"The {min(_MAX_CONTRASTS, len(diffs))} largest of {len(diffs)} pairwise differences "
+            "(groups, and the largest sources), largest first; p-values are Holm-adjusted within "
+            "each level. All are in differences.csv."
+        )
+        table_out(
+            ["level", "a", "b", "label", "a − b", "95% CI", "p (Holm)"],
+            [
+                [
+                    d["level"],
+                    d["a"],
+                    d["b"],
+                    d["label"],
+                    _pp(_num(d["difference"])),
                     f"[{_pp(_num(d['ci_low']))}, {_pp(_num(d['ci_high']))}]",
-                    _p(_num(d["p_holm"]))] for d in diffs[:_MAX_CONTRASTS]], numeric_from=4)  # fmt: skip
+                    _p(_num(d["p_holm"])),
+                ]
+                for d in diffs[:_MAX_CONTRASTS]
+            ],
+            numeric_from=4,
+        )
     else:
         para("No pairwise differences could be estimated (fewer than two cells with sentences).")
 
     # Trends.
     if len(periods) >= 2:
         section("Trends over periods")
-        trend_level, trend_groups = (("group_period", groups) if groups else ("period", [ALL]))
+        trend_level, trend_groups = ("group_period", groups) if groups else ("period", [ALL])
         if frames:
-            image(_trend_plot(table, trend_level, trend_groups, periods, frames),
-                  "frame prevalence over periods")  # fmt: skip
-        trends = [d for d in differences if d["kind"] == "trend" and d["estimator"] == headline
-                  and d["difference"] != ""]  # fmt: skip
+            image(
+                _trend_plot(table, trend_level, trend_groups, periods, frames),
+                "frame prevalence over periods",
+            )
+        trends = [
+            d
+            for d in differences
+            if d["kind"] == "trend" and d["estimator"] == headline and d["difference"] != ""
+        ]
         trends.sort(key=lambda d: (_num(d["p_holm"]), -abs(_num(d["difference"]))))
-        para("Change per period (least-squares slope), the clearest first; p-values Holm-adjusted "
-             "over all trends.")  # fmt: skip
-        table_out(["series", "label", "slope per period", "95% CI", "p (Holm)"],
-                  [[d["a"], d["label"], _pp(_num(d["difference"])),
+        para(
+            "Change per period (least-squares slope), the clearest first; p-values Holm-adjusted "
+            "over all trends."
+        )
+        table_out(
+            ["series", "label", "slope per period", "95% CI", "p (Holm)"],
+            [
+                [
+                    d["a"],
+                    d["label"],
+                    _pp(_num(d["difference"])),
                     f"[{_pp(_num(d['ci_low']))}, {_pp(_num(d['ci_high']))}]",
-                    _p(_num(d["p_holm"]))] for d in trends[:_MAX_CONTRASTS]], numeric_from=2)  # fmt: skip
+                    _p(_num(d["p_holm"])),
+                ]
+                for d in trends[:_MAX_CONTRASTS]
+            ],
+            numeric_from=2,
+        )
 
     # Evidence.
     if evidence:
@@ -409,20 +525,21 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
             md.extend([f"**{_md_text(source)}**", ""])
             html.append(f"<details><summary>{escape(source)}</summary><ul>")
             for item in items:
-                line = (f"{_short(item['label'])} · p={item['probability']:.2f} · "
-                        f"{item['id']}: {item['text']}")  # fmt: skip
+                line = (
+                    f"{_short(item['label'])} · p={item['probability']:.2f} · "
+                    f"{item['id']}: {item['text']}"
+                )
                 md.append(f"- {_md_text(line)}")
                 html.append(f"<li>{escape(line)}</li>")
             md.append("")
             html.append("</ul></details>")
 
-    del overall
     md_path, html_path = folder / "report.md", folder / "report.html"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
     page = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         # The page may load nothing from anywhere: images are data URIs, CSS is inline.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src data:; style-src 'unsafe-inline'\">"
         f"<title>{escape(name)}</title><style>{_CSS}</style></head><body>"
         + "\n".join(html)

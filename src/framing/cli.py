@@ -1,0 +1,141 @@
+"""The `framing` command line: each command is a thin wrapper over one library function."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+import typer
+
+from framing.errors import FramingError
+
+app = typer.Typer(
+    help="Stance and framing analysis of political text: train, evaluate, predict, compare.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """User errors print one clean message and exit 1; anything else is a bug and keeps its traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FramingError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+@app.command("train")
+@_friendly
+def train_cmd(
+    config: Path = typer.Argument(..., help="Experiment config (YAML)."),
+    set_: list[str] = typer.Option([], "--set", help="Override a key: --set train.lr=3e-5"),
+    output: Optional[Path] = typer.Option(None, help="Run folder (must not exist)."),  # noqa: UP045
+    device: Optional[str] = typer.Option(None, help="auto, cpu or cuda."),  # noqa: UP045
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or info logs."),
+) -> None:
+    """Train every model in CONFIG and write a run folder under experiments/runs/."""
+    from framing.config import load_config
+    from framing.training import train
+
+    _setup_logging(quiet)
+    overrides = list(set_) + ([f"train.device={device}"] if device else [])
+    cfg = load_config(config, overrides)
+    result = train(cfg, output=output, show_progress=not quiet, argv=sys.argv)
+    typer.echo(f"best model: {result.best_model}")
+    typer.echo(str(result.run_dir))
+
+
+@app.command("check")
+@_friendly
+def check_cmd(
+    config: Path = typer.Argument(..., help="Experiment config (YAML)."),
+    set_: list[str] = typer.Option([], "--set", help="Override a key: --set train.lr=3e-5"),
+) -> None:
+    """Check CONFIG and read all of its data against the label schema; trains nothing."""
+    from framing.config import load_config
+    from framing.training import check
+
+    summary = check(load_config(config, list(set_)))
+    typer.echo(f"config {config}: OK")
+    for split, counts in summary["counts"].items():
+        frames = ", ".join(f"{k} {v}" for k, v in counts["frames"].items())
+        stance = "; ".join(
+            f"{t}: " + ", ".join(f"{k} {v}" for k, v in labels.items())
+            for t, labels in counts["stance"].items()
+        )
+        typer.echo(f"  {split}: {counts['n']} examples | frames: {frames or '-'} | "
+                   f"stance: {stance or '-'}")
+
+
+@app.command("evaluate")
+@_friendly
+def evaluate_cmd(
+    model: Path = typer.Argument(..., help="Model folder (a run's <model>/model)."),
+    data: Path = typer.Argument(..., help="Labelled JSONL or CSV in the canonical schema."),
+    name: Optional[str] = typer.Option(None, help="Name of this set in the output."),  # noqa: UP045
+    output: Optional[Path] = typer.Option(None, help="Folder for metrics.json and predictions."),  # noqa: UP045
+    bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the CIs (0: none)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Evaluate a saved model on a labelled set: metrics with CIs, calibration, predictions."""
+    from framing.scoring import evaluate_model
+
+    _setup_logging(quiet)
+    result = evaluate_model(model, data, name=name, output=output, bootstrap=bootstrap,
+                            show_progress=not quiet)
+    typer.echo(json.dumps({"macro_f1": result.metrics.get("macro_f1"),
+                           "output": str(result.output)}))
+
+
+@app.command("predict")
+@_friendly
+def predict_cmd(
+    model: Path = typer.Argument(..., help="Model folder."),
+    input: str = typer.Argument("-", help="JSONL, CSV or plain text (one sentence per line); - for stdin."),
+    output: Optional[Path] = typer.Option(None, help="JSONL output file (default stdout)."),  # noqa: UP045
+    text_field: str = typer.Option("text", help="Column holding the text in JSONL/CSV input."),
+    target: list[str] = typer.Option([], help="Stance target to ask about (repeatable)."),
+    batch_size: int = typer.Option(64, help="Sentences per batch."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Predict frames and stance with probabilities; writes one JSON line per sentence."""
+    from framing.scoring import predict_file
+
+    n = predict_file(model, input, output, text_field=text_field, targets=target or None,
+                     batch_size=batch_size, show_progress=not quiet)
+    if output is not None:
+        typer.echo(f"{n} predictions written to {output}", err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Run folders: built under a hidden '.incomplete' name and renamed into place when finished,
+so an interrupted run never looks complete and nothing is ever overwritten."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from framing.errors import FramingError
+
+INCOMPLETE = ".incomplete"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Where a run is being written (`tmp`) and where it will appear when done (`final`)."""
+
+    tmp: Path
+    final: Path
+
+
+def utc_stamp(now: datetime | None = None) -> str:
+    return (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d_%H%M%S")
+
+
+def start_run(output_dir: Path, name: str, explicit: Path | None = None) -> RunDir:
+    """Reserve a new run folder; an existing folder is an error, never reused."""
+    if explicit is not None:
+        final = explicit
+        if final.exists():
+            raise FramingError(f"output folder {final} already exists; runs are never overwritten")
+    else:
+        base = output_dir / f"{utc_stamp()}_{name}"
+        final, n = base, 1
+        while final.exists() or (final.parent / f".{final.name}{INCOMPLETE}").exists():
+            n += 1
+            final = base.with_name(f"{base.name}-{n}")
+    tmp = final.parent / f".{final.name}{INCOMPLETE}"
+    if tmp.exists():
+        raise FramingError(f"{tmp} exists: another run with this name is being written")
+    tmp.mkdir(parents=True)
+    return RunDir(tmp=tmp, final=final)
+
+
+def finish_run(run: RunDir) -> Path:
+    """Rename the finished folder into place (atomic on one file system)."""
+    if run.final.exists():
+        raise FramingError(f"output folder {run.final} appeared while the run was going; kept "
+                           f"the new run at {run.tmp}")
+    os.replace(run.tmp, run.final)
+    return run.final
+
+
+def abandon_run(run: RunDir, keep: bool) -> None:
+    """After a failure: remove the partial folder, or keep it (still marked incomplete)."""
+    if not keep:
+        shutil.rmtree(run.tmp, ignore_errors=True)
+
+
+def git_state(cwd: Path | None = None) -> dict[str, Any]:
+    """The commit and whether the work tree differs from it (None outside a git checkout)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=cwd, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, cwd=cwd, timeout=10,
+                               check=True).stdout.strip()
+        return {"sha": sha, "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"sha": None, "dirty": None}
+
+
+def run_meta(
+    *, started: datetime, finished: datetime, data_files: Mapping[str, str], device: str,
+    argv: Sequence[str] | None = None, extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """meta.json: versions, git state, device, argv, timing and the hash of every data file."""
+    from framing.classifier import library_versions
+
+    return {
+        "versions": library_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "git": git_state(),
+        "device": device,
+        "argv": list(argv if argv is not None else sys.argv),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 2),
+        "data_sha256": dict(data_files),
+        **(extra or {}),
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_jsonl(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

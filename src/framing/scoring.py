@@ -1,0 +1,157 @@
+"""Using a saved model on files: `predict_file` (unlabelled in, JSONL out) and `evaluate_model`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from framing.classifier import FramingClassifier, predictions_from
+from framing.data import iter_records, read_examples
+from framing.errors import DataError, FramingError
+from framing.evaluation import evaluate
+from framing.runs import abandon_run, finish_run, start_run, write_json
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Metrics for one labelled set and the folder they were written to."""
+
+    metrics: dict[str, Any]
+    output: Path
+
+
+def evaluate_model(
+    model: Path, data: Path, *, name: str | None = None, output: Path | None = None,
+    bootstrap: int = 1000, show_progress: bool = False,
+) -> EvaluationResult:
+    """Score a labelled file with a saved model; write metrics.json, predictions and report.md."""
+    from framing.run_report import render_run_report
+    from framing.training import prediction_rows
+
+    clf = FramingClassifier.load(model)
+    examples = read_examples(data, clf.schema)
+    name = name or Path(data).name.split(".")[0]
+    proba = clf.predict_proba([ex.text for ex in examples], show_progress=show_progress)
+    metrics = evaluate(examples, proba, clf.schema, clf.thresholds, bootstrap=bootstrap)
+    run = start_run(Path("experiments/evaluations"), name, output)
+    try:
+        write_json(run.tmp / "metrics.json", {"model": str(model), "data": str(data), name: metrics})
+        rows = prediction_rows(examples, proba, clf.thresholds)
+        with open(run.tmp / "predictions.jsonl", "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        summary = {"select_on": "-", "best_model": clf.kind,
+                   "models": {clf.kind: {"kind": clf.kind, "train_seconds": 0.0, "dev": None,
+                                          "eval": {name: metrics}}}}
+        (run.tmp / "report.md").write_text(
+            render_run_report(f"evaluate {model} on {data}", summary), encoding="utf-8"
+        )
+    except BaseException:
+        abandon_run(run, keep=False)
+        raise
+    return EvaluationResult(metrics, finish_run(run))
+
+
+def _read_texts(source: str, text_field: str) -> Iterator[tuple[str, str]]:
+    """(id, text) pairs from JSONL/CSV records, or from plain lines (file or stdin)."""
+    if source == "-":
+        yield from _plain_lines(sys.stdin, "stdin")
+        return
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"input file not found: {path}")
+    if path.suffix in (".txt", ".text"):
+        with open(path, encoding="utf-8") as handle:
+            yield from _plain_lines(handle, str(path))
+        return
+    for line_no, record in iter_records(path):
+        text = record.get(text_field)
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(
+                f"{path} line {line_no}: field '{text_field}' is missing or empty "
+                f"(fields present: {', '.join(record) or 'none'}); use --text-field"
+            )
+        yield str(record.get("id", line_no)), text
+
+
+def _plain_lines(handle: IO[str], name: str) -> Iterator[tuple[str, str]]:
+    for line_no, line in enumerate(handle, start=1):
+        if line.strip():
+            yield str(line_no), line.rstrip("\n")
+
+
+def predict_file(
+    model: Path, source: str, output: Path | None, *, text_field: str = "text",
+    targets: Sequence[str] | None = None, batch_size: int = 64, show_progress: bool = False,
+    chunk_size: int = 4096,
+) -> int:
+    """Stream predictions with probabilities as JSONL; memory stays flat however long the input.
+
+    The output file is written under a temporary name and renamed at the end.
+    """
+    clf = FramingClassifier.load(model)
+    if output is not None and output.exists():
+        raise FramingError(f"{output} already exists; choose a new output file")
+    tmp = output.with_name(f".{output.name}.partial") if output is not None else None
+    handle: IO[str] = open(tmp, "w", encoding="utf-8") if tmp is not None else sys.stdout  # noqa: SIM115
+    n = 0
+    bar = None
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(unit="sent", desc="predicting", file=sys.stderr)
+    try:
+        chunk: list[tuple[str, str]] = []
+        for item in _read_texts(source, text_field):
+            chunk.append(item)
+            if len(chunk) >= chunk_size:
+                n += _write_chunk(clf, chunk, handle, targets, batch_size)
+                bar is not None and bar.update(len(chunk))
+                chunk = []
+        if chunk:
+            n += _write_chunk(clf, chunk, handle, targets, batch_size)
+            bar is not None and bar.update(len(chunk))
+    except BaseException:
+        if tmp is not None:
+            handle.close()
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if tmp is not None and output is not None:
+        handle.close()
+        tmp.replace(output)
+    return n
+
+
+def _write_chunk(
+    clf: FramingClassifier, chunk: list[tuple[str, str]], handle: IO[str],
+    targets: Sequence[str] | None, batch_size: int,
+) -> int:
+    texts = [text for _, text in chunk]
+    proba = clf.predict_proba(texts, targets=targets, batch_size=batch_size)
+    preds = predictions_from(proba, clf.thresholds)
+    for i, ((ident, text), pred) in enumerate(zip(chunk, preds)):
+        row = {
+            "id": ident,
+            "text": text,
+            "frames": pred.frames,
+            "stance": pred.stance,
+            "proba": {
+                "frames": {f: round(float(proba.frames[i, j]), 5)
+                           for j, f in enumerate(proba.frame_names)},
+                "stance": {t: {label: round(float(p[i, k]), 5)
+                               for k, label in enumerate(proba.stance_labels)}
+                           for t, p in proba.stance.items()},
+            },
+        }
+        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(chunk)
+
+
+__all__ = ["EvaluationResult", "evaluate_model", "predict_file"]

@@ -1,0 +1,317 @@
+"""`train(config)`: read and check data, fit each model, evaluate, write one run folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from framing.classifier import FramingClassifier
+from framing.config import ExperimentConfig, config_to_dict, model_names
+from framing.data import Example, example_to_dict, file_sha256, read_examples, split_examples
+from framing.errors import DataError, FramingError
+from framing.evaluation import evaluate
+from framing.labels import LabelSchema, load_schema
+from framing.models import EpochInfo
+from framing.predictions import Probabilities
+from framing.runs import (
+    RunDir,
+    abandon_run,
+    finish_run,
+    run_meta,
+    start_run,
+    write_json,
+    write_jsonl,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Datasets:
+    """Checked examples for one experiment; `eval` maps a set's name to its examples."""
+
+    schema: LabelSchema
+    train: list[Example]
+    dev: list[Example] | None
+    eval: dict[str, list[Example]]
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What `train` produced: the run folder, all metrics and the best model's name."""
+
+    run_dir: Path
+    metrics: dict[str, Any]
+    best_model: str
+
+    def model_dir(self, name: str | None = None) -> Path:
+        """The saved model folder of `name` (default: the best on dev)."""
+        return self.run_dir / (name or self.best_model) / "model"
+
+
+def _count_labels(examples: Sequence[Example], schema: LabelSchema) -> dict[str, Any]:
+    frames = {f: sum(1 for ex in examples if ex.frames and f in ex.frames) for f in schema.frames}
+    stance = {
+        t: {label: sum(1 for ex in examples if ex.stance and ex.stance.get(t) == label)
+            for label in schema.stance_labels}
+        for t in schema.targets
+    }
+    return {"n": len(examples), "frames": frames, "stance": stance}
+
+
+def load_datasets(config: ExperimentConfig) -> Datasets:
+    """Read every file named in the config and check it against the schema (no training)."""
+    schema = load_schema(config.schema_)
+    fields = config.data.fields
+    paths = {"train": config.data.train}
+    if config.data.dev is not None:
+        paths["dev"] = config.data.dev
+    for name, path in config.data.eval.items():
+        paths[f"eval:{name}"] = path
+    for key, path in paths.items():
+        if not Path(path).is_file():
+            label = "data." + key.replace("eval:", "eval.")
+            raise DataError(f"{label}: file not found: {path}")
+    train = read_examples(config.data.train, schema, fields)
+    dev = read_examples(config.data.dev, schema, fields) if config.data.dev else None
+    evals = {name: read_examples(path, schema, fields) for name, path in config.data.eval.items()}
+    if dev is None and config.data.split is not None:
+        split = config.data.split
+        parts = split_examples(train, [1 - split.dev - split.test, split.dev, split.test],
+                               split.seed)
+        train, dev = parts[0], parts[1] or None
+        if parts[2]:
+            evals = {"test": parts[2], **evals}
+    _check_disjoint(train, dev, evals)
+    if not any(ex.frames is not None or ex.stance for ex in train):
+        raise DataError(f"{config.data.train}: no example carries frames or stance labels")
+    files = {str(path): file_sha256(path) for path in paths.values()}
+    return Datasets(schema, train, dev, evals, files)
+
+
+def _check_disjoint(
+    train: list[Example], dev: list[Example] | None, evals: dict[str, list[Example]]
+) -> None:
+    """A document in train and in dev/eval would inflate every score: refuse it."""
+    train_docs = {ex.group for ex in train}
+    for name, examples in ([("dev", dev)] if dev else []) + list(evals.items()):
+        shared = sorted(train_docs & {ex.group for ex in examples})
+        if shared:
+            raise DataError(
+                f"data.{name}: {len(shared)} document(s) also in train (e.g. {shared[0]!r}); "
+                "splits must be grouped by doc_id"
+            )
+
+
+def prediction_rows(
+    examples: Sequence[Example], proba: Probabilities, thresholds: dict[str, float]
+) -> list[dict[str, Any]]:
+    """One JSON row per example: id, source, gold labels, predicted labels, probabilities."""
+    from framing.classifier import predictions_from
+
+    preds = predictions_from(proba, thresholds)
+    rows = []
+    for i, (ex, pred) in enumerate(zip(examples, preds)):
+        gold: dict[str, Any] = {}
+        if ex.frames is not None:
+            gold["frames"] = list(ex.frames)
+        if ex.stance:
+            gold["stance"] = dict(ex.stance)
+        rows.append({
+            "id": ex.id,
+            "source": ex.source,
+            "gold": gold,
+            "pred": {"frames": pred.frames, "stance": pred.stance},
+            "proba": {
+                "frames": {f: round(float(proba.frames[i, j]), 6)
+                           for j, f in enumerate(proba.frame_names)},
+                "stance": {t: {label: round(float(p[i, k]), 6)
+                               for k, label in enumerate(proba.stance_labels)}
+                           for t, p in proba.stance.items()},
+            },
+        })
+    return rows
+
+
+def evaluate_sets(
+    clf: FramingClassifier, sets: dict[str, list[Example]], config: ExperimentConfig,
+    out_dir: Path | None, show_progress: bool = False,
+) -> dict[str, Any]:
+    """Metrics for each named set (and predictions files when `out_dir` is given)."""
+    ev = config.evaluation
+    results = {}
+    for name, examples in sets.items():
+        proba = clf.predict_proba([ex.text for ex in examples], show_progress=show_progress)
+        results[name] = evaluate(
+            examples, proba, clf.schema, clf.thresholds, bootstrap=ev.bootstrap, ci=ev.ci,
+            favor_against=ev.favor_against, calibration_bins=ev.calibration_bins,
+            seed=config.train.seed,
+        )
+        if out_dir is not None:
+            (out_dir / "predictions").mkdir(exist_ok=True)
+            file = "dev.jsonl" if name == "dev" else f"eval-{name}.jsonl"
+            write_jsonl(out_dir / "predictions" / file,
+                        prediction_rows(examples, proba, clf.thresholds))
+    return results
+
+
+def _history_row(info: EpochInfo) -> dict[str, Any]:
+    return {
+        "epoch": info.epoch, "step": info.step, "train_loss": info.train_loss,
+        "seconds": round(info.seconds, 3), **{f"dev_{k}": v for k, v in info.dev.items()},
+    }
+
+
+def _fit_one(
+    index: int, config: ExperimentConfig, data: Datasets, out_dir: Path, show_progress: bool
+) -> dict[str, Any]:
+    model = config.models[index]
+    params = model.model_dump(exclude={"kind", "name"})
+    clf = FramingClassifier(
+        kind=model.kind, schema=data.schema, model=params, train=config.train.model_dump()
+    )
+    out_dir.mkdir()
+    history = out_dir / "history.jsonl"
+    start = time.perf_counter()
+
+    def log_epoch(info: EpochInfo) -> None:
+        row = _history_row(info)
+        with open(history, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        logger.info("%s epoch %d: %s", out_dir.name, info.epoch, row)
+
+    clf.fit(data.train, data.dev, show_progress=show_progress, on_epoch=log_epoch)
+    seconds = time.perf_counter() - start
+    sets = ({"dev": data.dev} if data.dev else {}) | data.eval
+    results = evaluate_sets(clf, sets, config, out_dir, show_progress)
+    clf.save(out_dir / "model")
+    metrics = {
+        "kind": model.kind,
+        "train_seconds": round(seconds, 2),
+        "thresholds": clf.thresholds,
+        "dev": results.pop("dev", None),
+        "eval": results,
+    }
+    write_json(out_dir / "metrics.json", metrics)
+    return metrics
+
+
+def _device(config: ExperimentConfig) -> str:
+    if config.train.device != "auto":
+        return config.train.device
+    if any(m.kind != "tfidf" for m in config.models):
+        from framing.models.encoder import pick_device
+
+        return pick_device("auto")
+    return "cpu"
+
+
+def train(
+    config: ExperimentConfig,
+    *,
+    output: Path | None = None,
+    show_progress: bool = False,
+    argv: Sequence[str] | None = None,
+) -> RunResult:
+    """Run one experiment and write its run folder (see STYLE.md section 8).
+
+    Data are read and checked before any folder is made; the folder is renamed into place only
+    once every model is trained, evaluated and saved.
+    """
+    started = datetime.now(timezone.utc)
+    data = load_datasets(config)
+    run = start_run(config.output_dir, config.name, output)
+    handler = logging.FileHandler(run.tmp / "train.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("framing")
+    root.addHandler(handler)
+    try:
+        result = _train_into(run, config, data, started, show_progress, argv)
+    except FramingError:
+        root.removeHandler(handler)
+        handler.close()
+        abandon_run(run, keep=False)
+        raise
+    except BaseException:
+        root.removeHandler(handler)
+        handler.close()
+        logger.error("run interrupted; the partial folder %s is kept for inspection", run.tmp)
+        abandon_run(run, keep=True)
+        raise
+    root.removeHandler(handler)
+    handler.close()
+    final = finish_run(run)
+    logger.info("run written to %s", final)
+    return RunResult(final, result["metrics"], result["best"])
+
+
+def _train_into(
+    run: RunDir, config: ExperimentConfig, data: Datasets, started: datetime,
+    show_progress: bool, argv: Sequence[str] | None,
+) -> dict[str, Any]:
+    from framing.run_report import render_run_report
+
+    (run.tmp / "config.yaml").write_text(
+        yaml.safe_dump(config_to_dict(config), sort_keys=False), encoding="utf-8"
+    )
+    counts = {"train": _count_labels(data.train, data.schema)}
+    if data.dev:
+        counts["dev"] = _count_labels(data.dev, data.schema)
+    counts.update({name: _count_labels(ex, data.schema) for name, ex in data.eval.items()})
+    per_model: dict[str, Any] = {}
+    for index, name in enumerate(model_names(config)):
+        logger.info("training %s (%s) on %d examples", name, config.models[index].kind,
+                    len(data.train))
+        per_model[name] = _fit_one(index, config, data, run.tmp / name, show_progress)
+    best = _best_model(per_model)
+    metrics = {"select_on": "dev macro_f1", "best_model": best, "label_counts": counts,
+               "models": per_model}
+    write_json(run.tmp / "metrics.json", metrics)
+    (run.tmp / "report.md").write_text(render_run_report(config.name, metrics), encoding="utf-8")
+    write_jsonl(run.tmp / "splits.jsonl", _split_rows(data))
+    finished = datetime.now(timezone.utc)
+    write_json(run.tmp / "meta.json", run_meta(
+        started=started, finished=finished, data_files=data.files, device=_device(config),
+        argv=argv,
+    ))
+    return {"metrics": metrics, "best": best}
+
+
+def _split_rows(data: Datasets) -> list[dict[str, Any]]:
+    """Which example went to which split: makes generated splits reproducible and auditable."""
+    rows = [{"id": ex.id, "doc_id": ex.doc_id, "split": "train"} for ex in data.train]
+    rows += [{"id": ex.id, "doc_id": ex.doc_id, "split": "dev"} for ex in data.dev or []]
+    for name, examples in data.eval.items():
+        rows += [{"id": ex.id, "doc_id": ex.doc_id, "split": f"eval:{name}"} for ex in examples]
+    return rows
+
+
+def _best_model(per_model: dict[str, Any]) -> str:
+    def score(item: tuple[str, Any]) -> float:
+        dev = item[1].get("dev") or {}
+        value = dev.get("macro_f1")
+        return float(value) if value is not None else float("-inf")
+
+    return max(per_model.items(), key=score)[0]
+
+
+def check(config: ExperimentConfig) -> dict[str, Any]:
+    """Read and check config and data, train nothing; returns label counts per split."""
+    data = load_datasets(config)
+    counts = {"train": _count_labels(data.train, data.schema)}
+    if data.dev:
+        counts["dev"] = _count_labels(data.dev, data.schema)
+    counts.update({name: _count_labels(ex, data.schema) for name, ex in data.eval.items()})
+    return {"schema": data.schema.to_dict(), "counts": counts, "files": data.files}
+
+
+__all__ = ["Datasets", "RunResult", "check", "example_to_dict", "load_datasets", "train"]

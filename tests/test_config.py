@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from framing.config import load_config
+from framing.errors import ConfigError
+
+from conftest import SCHEMA, TINY
+
+
+def _config(tmp_path, **changes):
+    raw = {"name": "t", "schema": str(SCHEMA), "data": {"train": str(TINY)},
+           "model": {"kind": "tfidf"}}
+    raw.update(changes)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_config_single_model_shorthand(tmp_path):
+    cfg = load_config(_config(tmp_path))
+    assert [m.kind for m in cfg.models] == ["tfidf"]
+    assert cfg.train.seed == 13
+
+
+def test_config_overrides_are_checked(tmp_path):
+    path = _config(tmp_path)
+    cfg = load_config(path, ["train.lr=5e-5", "models.0.ngram_max=3", "train.epochs=2"])
+    assert cfg.train.lr == 5e-5 and cfg.models[0].ngram_max == 3 and cfg.train.epochs == 2
+    with pytest.raises(ConfigError, match=r"train.lr: Input should be greater than 0"):
+        load_config(path, ["train.lr=-1"])
+    with pytest.raises(ConfigError, match=r"train.epoch: Extra inputs are not permitted"):
+        load_config(path, ["train.epoch=5"])
+    with pytest.raises(ConfigError, match="must look like key.path=value"):
+        load_config(path, ["train.lr"])
+
+
+@pytest.mark.parametrize(
+    "changes, key",
+    [
+        ({"model": {"kind": "bert"}}, "models.0"),
+        ({"train": {"lr": "fast"}}, "train.lr"),
+        ({"train": {"batch_size": 0}}, "train.batch_size"),
+        ({"data": {"train": str(TINY), "trian": "x"}}, "data.trian"),
+        ({"unknown_section": 1}, "unknown_section"),
+        ({"evaluation": {"ci": 2}}, "evaluation.ci"),
+        ({"name": "has space"}, "name"),
+        ({"train": {"device": "tpu"}}, "train.device"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path, changes, key):
+    path = _config(tmp_path, **changes)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert f"{key}:" in str(info.value)
+
+
+def test_config_reports_every_problem(tmp_path):
+    path = _config(tmp_path, train={"lr": -1, "epoch": 5}, model={"kind": "tfidf", "C": "x"})
+    message = str(pytest.raises(ConfigError, load_config, path).value)
+    assert "train.lr" in message and "train.epoch" in message and "models.0.tfidf.C" in message
+
+
+def test_config_file_problems(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "missing.yaml")
+    empty = tmp_path / "e.yaml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="the file is empty"):
+        load_config(empty)
+    bad = tmp_path / "b.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+
+
+def test_config_duplicate_model_names(tmp_path):
+    path = _config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw.pop("model")
+    raw["models"] = [{"kind": "tfidf"}, {"kind": "tfidf"}]
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="model names must be unique"):
+        load_config(path)

@@ -100,7 +100,7 @@ def test_compare_p_value_and_summary() -> None:
 
 
 def _simulate(rng: np.random.Generator, truth: np.ndarray, tpr: float, fpr: float):
-    docs_per_source, sents_per_doc = 40, 15
+    docs_per_source, sents_per_doc = 80, 15
     doc_unit = np.repeat(np.arange(len(truth)), docs_per_source)
     # documents vary around their source's prevalence (Beta with mean truth), so sentences
     # within a document are correlated and the cluster bootstrap matters

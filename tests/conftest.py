@@ -54,7 +54,8 @@ def _tiny_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for line in TINY.read_text().splitlines():
         words.update(re.findall(r"\w+|[^\w\s]", line.lower()))
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    vocab = {tok: i for i, tok in enumerate(special + sorted(words) + ["russia", "west", "nato"])}
+    words.update(["russia", "west", "nato"])
+    vocab = {tok: i for i, tok in enumerate(special + sorted(words))}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.normalizer = None
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()

@@ -279,7 +279,8 @@ class FramingClassifier:
     ) -> list[Prediction]:
         """Per sentence: the frames whose probability reaches its threshold, and stance per target."""
         proba = self.predict_proba(
-            texts, targets=targets, batch_size=batch_size, show_progress=show_progress
+            as_texts(texts, "predict"), targets=targets, batch_size=batch_size,
+            show_progress=show_progress,
         )
         return predictions_from(proba, self.thresholds_)
 

@@ -133,6 +133,25 @@ def predict_cmd(
         typer.echo(f"{n} predictions written to {output}", err=True)
 
 
+@app.command("compare")
+@_friendly
+def compare_cmd(
+    config: Path = typer.Argument(..., help="Comparison config (YAML), e.g. configs/compare/un_default.yaml."),
+    set_: list[str] = typer.Option([], "--set", help="Override a key: --set bootstrap.n=200"),
+    model: Optional[Path] = typer.Option(None, help="Model folder (overrides the config's `model`)."),  # noqa: UP045
+    output: Optional[Path] = typer.Option(None, help="Output folder (must not exist)."),  # noqa: UP045
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Prevalence of each frame and stance per source, group and period, corrected for model
+    error, with bootstrap CIs: writes estimates.csv, report.md and report.html."""
+    from framing.compare import compare, load_compare_config
+
+    _setup_logging(quiet)
+    overrides = list(set_) + ([f"model={model}"] if model is not None else [])
+    result = compare(load_compare_config(config, overrides), output, show_progress=not quiet)
+    typer.echo(str(result.output_dir))
+
+
 def main() -> None:
     app()
 

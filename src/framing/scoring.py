@@ -29,7 +29,7 @@ def evaluate_model(
     bootstrap: int = 1000, show_progress: bool = False,
 ) -> EvaluationResult:
     """Score a labelled file with a saved model; write metrics.json, predictions and report.md."""
-    from framing.run_report import render_run_report
+    from framing.report import render_run_report
     from framing.training import prediction_rows
 
     clf = FramingClassifier.load(model)

@@ -258,7 +258,7 @@ def _train_into(
     run: RunDir, config: ExperimentConfig, data: Datasets, started: datetime,
     show_progress: bool, argv: Sequence[str] | None,
 ) -> dict[str, Any]:
-    from framing.run_report import render_run_report
+    from framing.report import render_run_report
 
     (run.tmp / "config.yaml").write_text(
         yaml.safe_dump(config_to_dict(config), sort_keys=False), encoding="utf-8"

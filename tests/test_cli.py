@@ -1,0 +1,95 @@
+"""The CLI: one happy path and one user-error path per command (exit 1, one line, no traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+
+from conftest import write_config
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    result = runner.invoke(app, ["train", str(write_config(tmp)), "--quiet",
+                                 "--set", "evaluation.bootstrap=20"])
+    assert result.exit_code == 0, result.output
+    run_dir = result.output.strip().splitlines()[-1]
+    return tmp, f"{run_dir}/tfidf/model"
+
+
+def _is_clean_error(result):
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_cli_train_and_bad_override(trained, tmp_path):
+    tmp, model = trained
+    assert (tmp / "runs").is_dir()
+    result = runner.invoke(app, ["train", str(write_config(tmp_path)), "--set", "train.lr=-1"])
+    line = _is_clean_error(result)
+    assert "train.lr: Input should be greater than 0" in line
+
+
+def test_cli_check(tmp_path, tiny_path):
+    result = runner.invoke(app, ["check", str(write_config(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output and "train:" in result.output and "multipolarity" in result.output
+    result = runner.invoke(app, ["check", str(tmp_path / "missing.yaml")])
+    assert "config file not found" in _is_clean_error(result)
+
+
+def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
+    _, model = trained
+    source = tmp_path / "in.txt"
+    source.write_text("This alliance signals a commitment to multipolarity.\n\nSanctions bite.\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", model, str(source), "--output", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 and set(rows[0]) == {"id", "text", "frames", "stance", "proba"}
+    assert set(rows[0]["proba"]["stance"]) == {"russia", "the_west"}
+    result = runner.invoke(app, ["predict", model, "-", "-q"], input="One.\nTwo.\n")
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "body": "x"}\n')
+    line = _is_clean_error(runner.invoke(app, ["predict", model, str(bad), "-q"]))
+    assert "bad.jsonl line 1: field 'text' is missing" in line
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_cli_predict_refuses_existing_output(trained, tmp_path):
+    _, model = trained
+    out = tmp_path / "out.jsonl"
+    out.write_text("keep me")
+    line = _is_clean_error(runner.invoke(app, ["predict", model, "-", "--output", str(out)],
+                                         input="x\n"))
+    assert "already exists" in line and out.read_text() == "keep me"
+
+
+def test_cli_evaluate(trained, tmp_path, tiny_path):
+    _, model = trained
+    out = tmp_path / "ev"
+    result = runner.invoke(app, ["evaluate", model, str(tiny_path), "--output", str(out), "-q",
+                                 "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["tiny"]["frames"]["macro_f1_ci"][0] is not None
+    assert (out / "predictions.jsonl").is_file() and (out / "report.md").is_file()
+    line = _is_clean_error(runner.invoke(app, ["evaluate", str(tmp_path / "nope"), str(tiny_path)]))
+    assert "model folder not found" in line
+
+
+def test_cli_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    for command in ("train", "evaluate", "predict", "check", "compare"):
+        assert command in result.output

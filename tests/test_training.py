@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from framing import FramingClassifier, load_config, train
+from framing.errors import DataError
+
+from conftest import write_config
+
+
+def test_training_run_folder_complete(tmp_path, _tiny_transformer):
+    config = load_config(write_config(tmp_path, kinds=("tfidf", "encoder", "finetune"),
+                                      base=_tiny_transformer))
+    result = train(config)
+    run = result.run_dir
+    assert run.parent == tmp_path / "runs" and run.name.endswith("_tiny")
+    for name in ("config.yaml", "meta.json", "metrics.json", "report.md", "train.log",
+                 "splits.jsonl"):
+        assert (run / name).is_file(), name
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"tfidf", "encoder", "finetune"}
+    for kind in ("tfidf", "encoder", "finetune"):
+        folder = run / kind
+        assert (folder / "history.jsonl").read_text().strip()
+        assert (folder / "predictions" / "dev.jsonl").is_file()
+        assert (folder / "predictions" / "eval-test.jsonl").is_file()
+        block = metrics["models"][kind]["eval"]["test"]
+        assert "frames" in block and "russia" in block["stance"]
+        assert block["frames"]["macro_f1_ci"][0] is not None
+        clf = FramingClassifier.load(folder / "model")
+        assert clf.kind == kind and len(clf.predict(["A multipolar world."])) == 1
+    meta = json.loads((run / "meta.json").read_text())
+    assert meta["data_sha256"] and meta["duration_s"] >= 0 and "versions" in meta
+    assert "Best on dev" in (run / "report.md").read_text()
+    resolved = load_config(run / "config.yaml")
+    assert resolved == config
+
+
+def test_training_same_seed_same_metrics(tmp_path):
+    path = write_config(tmp_path)
+    a = train(load_config(path)).metrics["models"]["tfidf"]
+    b = train(load_config(path)).metrics["models"]["tfidf"]
+    a.pop("train_seconds"), b.pop("train_seconds")
+    assert a == b
+
+
+def test_training_never_overwrites(tmp_path):
+    config = load_config(write_config(tmp_path))
+    first = train(config).run_dir
+    second = train(config).run_dir
+    assert first != second and first.is_dir() and second.is_dir()
+    with pytest.raises(Exception, match="already exists"):
+        train(config, output=first)
+
+
+def test_training_interrupted_run_never_looks_complete(tmp_path, monkeypatch):
+    import framing.training as training
+
+    config = load_config(write_config(tmp_path))
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "render_run_report", boom, raising=False)
+    monkeypatch.setattr("framing.report.render_run_report", boom)
+    with pytest.raises(KeyboardInterrupt):
+        train(config)
+    runs = tmp_path / "runs"
+    visible = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    assert visible == []
+    partial = [p for p in runs.iterdir() if p.name.endswith(".incomplete")]
+    assert len(partial) == 1 and not (partial[0] / "meta.json").exists()
+
+
+def test_training_data_error_leaves_no_folder(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "text": "x", "frames": ["nope"]}\n')
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["eval"] = {"bad": str(bad)}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match=r"bad.jsonl line 1: frame 'nope'"):
+        train(load_config(path))
+    assert not (tmp_path / "runs").exists()
+
+
+def test_training_refuses_document_leak(tmp_path, tiny_path):
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"] = {"train": str(tiny_path), "dev": str(tiny_path)}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match="document\\(s\\) also in train"):
+        train(load_config(path))
+
+
+def test_training_missing_file_names_key(tmp_path):
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["eval"] = {"news": str(tmp_path / "missing.jsonl")}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match="data.eval.news: file not found"):
+        train(load_config(path))

@@ -87,13 +87,27 @@ def test_training_data_error_leaves_no_folder(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
-def test_training_refuses_document_leak(tmp_path, tiny_path):
+def test_training_refuses_leaks(tmp_path, tiny_path, tiny_examples):
+    from framing.data import write_examples
+
     path = write_config(tmp_path)
     raw = yaml.safe_load(path.read_text())
     raw["data"] = {"train": str(tiny_path), "dev": str(tiny_path)}
     path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(DataError, match="document\\(s\\) also in train"):
+    with pytest.raises(DataError, match="data.dev: 30 sentence\\(s\\) also in train"):
         train(load_config(path))
+    # Same speech, other sentences: refused unless the set is declared a shared-document sample.
+    same_doc = tmp_path / "same_doc.jsonl"
+    write_examples([tiny_examples[0].__class__(id="new", text="A sentence never seen.",
+                                               doc_id=tiny_examples[0].doc_id, frames=())],
+                   same_doc)
+    raw["data"] = {"train": str(tiny_path), "eval": {"gold": str(same_doc)}}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match="data.gold: 1 document\\(s\\) also in train"):
+        train(load_config(path))
+    raw["data"]["shared_documents_ok"] = ["gold"]
+    path.write_text(yaml.safe_dump(raw))
+    assert "gold" in train(load_config(path)).metrics["models"]["tfidf"]["eval"]
 
 
 def test_training_missing_file_names_key(tmp_path):

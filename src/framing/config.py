@@ -30,11 +30,14 @@ class DataConfig(BaseModel):
 
     model_config = _STRICT
 
-    train: Path
-    dev: Path | None = None
-    eval: dict[str, Path] = Field(default_factory=dict)
+    train: Path | list[Path]
+    dev: Path | list[Path] | None = None
+    eval: dict[str, Path | list[Path]] = Field(default_factory=dict)
     fields: dict[str, str] = Field(default_factory=dict)
     split: SplitConfig | None = None
+    # Eval sets allowed to share documents (not sentences) with train, e.g. a uniform random
+    # gold sample of a corpus whose other sentences were annotated for training.
+    shared_documents_ok: list[str] = Field(default_factory=list)
 
 
 class TfidfModelConfig(BaseModel):
@@ -140,6 +143,13 @@ class ExperimentConfig(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"model names must be unique, got {names}; set `name:` on each")
         return self
+
+
+def as_paths(value: Path | list[Path] | None) -> list[Path]:
+    """A data key may name one file or a list of files (read and concatenated in order)."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 def model_names(config: ExperimentConfig) -> list[str]:

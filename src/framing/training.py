@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from framing.classifier import FramingClassifier
-from framing.config import ExperimentConfig, config_to_dict, model_names
+from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
 from framing.data import Example, example_to_dict, file_sha256, read_examples, split_examples
 from framing.errors import DataError, FramingError
 from framing.evaluation import evaluate
@@ -68,22 +68,34 @@ def _count_labels(examples: Sequence[Example], schema: LabelSchema) -> dict[str,
     return {"n": len(examples), "frames": frames, "stance": stance}
 
 
+def _read_all(paths: list[Path], schema: LabelSchema, fields: dict[str, str]) -> list[Example]:
+    examples: list[Example] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for ex in read_examples(path, schema, fields):
+            if ex.id in seen:
+                raise DataError(f"{path}: id '{ex.id}' is also in {seen[ex.id]}; ids must be unique")
+            seen[ex.id] = path
+            examples.append(ex)
+    return examples
+
+
 def load_datasets(config: ExperimentConfig) -> Datasets:
     """Read every file named in the config and check it against the schema (no training)."""
     schema = load_schema(config.schema_)
     fields = config.data.fields
-    paths = {"train": config.data.train}
-    if config.data.dev is not None:
-        paths["dev"] = config.data.dev
-    for name, path in config.data.eval.items():
-        paths[f"eval:{name}"] = path
-    for key, path in paths.items():
-        if not Path(path).is_file():
-            label = "data." + key.replace("eval:", "eval.")
-            raise DataError(f"{label}: file not found: {path}")
-    train = read_examples(config.data.train, schema, fields)
-    dev = read_examples(config.data.dev, schema, fields) if config.data.dev else None
-    evals = {name: read_examples(path, schema, fields) for name, path in config.data.eval.items()}
+    keyed: dict[str, list[Path]] = {"train": as_paths(config.data.train),
+                                     "dev": as_paths(config.data.dev)}
+    for name, value in config.data.eval.items():
+        keyed[f"eval.{name}"] = as_paths(value)
+    for key, paths in keyed.items():
+        for path in paths:
+            if not Path(path).is_file():
+                raise DataError(f"data.{key}: file not found: {path}")
+    train = _read_all(keyed["train"], schema, fields)
+    dev = _read_all(keyed["dev"], schema, fields) or None
+    evals = {name: _read_all(as_paths(value), schema, fields)
+             for name, value in config.data.eval.items()}
     if dev is None and config.data.split is not None:
         split = config.data.split
         parts = split_examples(train, [1 - split.dev - split.test, split.dev, split.test],
@@ -91,19 +103,30 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
         train, dev = parts[0], parts[1] or None
         if parts[2]:
             evals = {"test": parts[2], **evals}
-    _check_disjoint(train, dev, evals)
+    _check_disjoint(train, dev, evals, set(config.data.shared_documents_ok))
     if not any(ex.frames is not None or ex.stance for ex in train):
-        raise DataError(f"{config.data.train}: no example carries frames or stance labels")
-    files = {str(path): file_sha256(path) for path in paths.values()}
+        raise DataError("data.train: no example carries frames or stance labels")
+    files = {str(path): file_sha256(path) for paths in keyed.values() for path in paths}
     return Datasets(schema, train, dev, evals, files)
 
 
 def _check_disjoint(
-    train: list[Example], dev: list[Example] | None, evals: dict[str, list[Example]]
+    train: list[Example], dev: list[Example] | None, evals: dict[str, list[Example]],
+    shared_ok: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
-    """A document in train and in dev/eval would inflate every score: refuse it."""
+    """A document (or sentence) in train and in dev/eval would inflate every score: refuse it."""
     train_docs = {ex.group for ex in train}
+    train_ids = {ex.id for ex in train}
+    train_texts = {ex.text for ex in train}
     for name, examples in ([("dev", dev)] if dev else []) + list(evals.items()):
+        same = [ex.id for ex in examples if ex.id in train_ids or ex.text in train_texts]
+        if same:
+            raise DataError(
+                f"data.{name}: {len(same)} sentence(s) also in train (e.g. {same[0]!r}); "
+                "evaluation sentences must be unseen"
+            )
+        if name in shared_ok:
+            continue
         shared = sorted(train_docs & {ex.group for ex in examples})
         if shared:
             raise DataError(

@@ -1,0 +1,38 @@
+# The README's two commands: `make run` (set up, train on the shipped data, write the
+# comparison report) and `make test` (set up, run the test suite). Both work on a fresh clone.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test browser lint clean-runs
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: setup
+	@set -e; \
+	RUN=$$($(BIN)/framing train configs/default.yaml | tail -n 1); \
+	echo "run folder: $$RUN"; \
+	OUT=$$($(BIN)/framing compare configs/compare/un_default.yaml --model $$RUN/tfidf/model | tail -n 1); \
+	echo "comparison report: $$OUT/report.html"
+
+# Headless Chromium for the report test (skipped with a reason when it cannot be installed).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: the browser test will be skipped"; }
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests scripts benchmarks

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from framing.data import Example, parse_record
-from framing.errors import ConfigError, DataError, ModelError, NotFittedError
+from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.labels import LabelSchema
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities
@@ -206,6 +206,11 @@ class FramingClassifier:
         on_epoch: Callable[[EpochInfo], None] | None = None,
     ) -> FramingClassifier:
         """Train on labelled examples; `dev` selects epochs/C and tunes frame thresholds."""
+        if getattr(self, "runtime_", "torch") == "onnx":
+            raise FramingError(
+                "this classifier was loaded from an exported ONNX folder, which is for inference "
+                "only; train the torch model and export it again"
+            )
         schema = self._resolve_schema()
         model_config, train_config = self._model_config()
         train = _as_examples(examples, schema)
@@ -327,7 +332,13 @@ class FramingClassifier:
         schema = LabelSchema.from_dict(index["schema"])
         clf = cls(kind=index["kind"], schema=schema)
         try:
-            clf.backend_ = load_backend(index["kind"], path, schema, index.get("params", {}))
+            if index.get("runtime") == "onnx":
+                from framing.runtime import OnnxBackend
+
+                clf.backend_ = OnnxBackend(index["kind"], schema, path, index.get("params", {}))
+                clf.runtime_ = "onnx"
+            else:
+                clf.backend_ = load_backend(index["kind"], path, schema, index.get("params", {}))
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"{path}: could not rebuild the {index['kind']} model ({exc})") from None
         clf.schema_ = schema

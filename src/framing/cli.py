@@ -152,6 +152,21 @@ def compare_cmd(
     typer.echo(str(result.output_dir))
 
 
+@app.command("export")
+@_friendly
+def export_cmd(
+    model: Path = typer.Argument(..., help="Model folder of kind encoder or finetune."),
+    output: Path = typer.Option(..., help="New folder for the ONNX model."),
+    onnx: bool = typer.Option(True, "--onnx", help="Export for ONNX Runtime (the only format)."),
+    quantize: bool = typer.Option(True, help="Dynamic int8 quantisation of the MatMul weights."),
+) -> None:
+    """Export a model for fast CPU inference with ONNX Runtime (int8 by default); the folder
+    loads with FramingClassifier.load and every command that takes a model."""
+    from framing.runtime import export_onnx
+
+    typer.echo(str(export_onnx(model, output, quantize=quantize)))
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,53 @@
+"""The ONNX Runtime path: exported models load through FramingClassifier and agree with torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from framing import FramingClassifier
+from framing.errors import FramingError
+
+from conftest import FAST_TRAIN, model_params
+
+pytest.importorskip("onnxruntime")
+
+TEXTS = [ex for ex in [
+    "The summit marks a step toward a multipolar world free of Western hegemony.",
+    "Sanctions have cut Moscow off from global markets.",
+    "The weather in Vladivostok was mild.",
+    "NATO expansion threatens the security of the whole region.",
+]]
+
+
+@pytest.mark.parametrize("kind", ["encoder", "finetune"])
+def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer, tmp_path):
+    clf = FramingClassifier(kind, schema=schema, model=model_params(kind, _tiny_transformer),
+                            train=FAST_TRAIN).fit(tiny_examples[:24], dev=tiny_examples[24:])
+    clf.save(tmp_path / "torch")
+    from framing.runtime import export_onnx
+
+    export_onnx(tmp_path / "torch", tmp_path / "onnx", quantize=False)
+    fast = FramingClassifier.load(tmp_path / "onnx")
+    texts = [ex.text for ex in tiny_examples]
+    a, b = clf.predict_proba(texts), fast.predict_proba(texts)
+    np.testing.assert_allclose(a.frames, b.frames, atol=1e-4)
+    for target in a.stance:
+        np.testing.assert_allclose(a.stance[target], b.stance[target], atol=1e-4)
+    export_onnx(tmp_path / "torch", tmp_path / "int8", quantize=True)
+    int8 = FramingClassifier.load(tmp_path / "int8").predict(texts)
+    ref = clf.predict(texts)
+    same = np.mean([p.stance == q.stance and p.frames == q.frames for p, q in zip(int8, ref)])
+    assert same >= 0.9
+    with pytest.raises(FramingError, match="inference only"):
+        fast.fit(tiny_examples)
+
+
+def test_runtime_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
+    from framing.runtime import export_onnx
+
+    FramingClassifier("tfidf", schema=schema).fit(tiny_examples).save(tmp_path / "m")
+    with pytest.raises(FramingError, match="only torch models of kind encoder or finetune"):
+        export_onnx(tmp_path / "m", tmp_path / "out")
+    with pytest.raises(FramingError, match="already exists"):
+        export_onnx(tmp_path / "m", tmp_path / "m")

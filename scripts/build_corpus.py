@@ -161,9 +161,30 @@ def main() -> None:
     un_split = split_documents(un_docs, SEED)
     news_split = split_documents({r["doc_id"]: "news" for r in news_rows}, SEED)
     summary: dict[str, Any] = {"un_random_gold": counts(random_rows)}
+    parts = {name: ([r for r in enriched_rows if un_split[r["doc_id"]] == name],
+                    [r for r in news_rows if news_split[r["doc_id"]] == name])
+             for name in ("train", "dev", "test")}
+    # The same sentence text can recur in other speeches or articles (greetings, wire copy).
+    # A text seen in training must not be scored as unseen: drop such repeats from train when the
+    # random gold sample holds them (the sample stays intact), and from dev/test otherwise.
+    gold_texts = {r["text"] for r in random_rows}
+    dropped: dict[str, int] = {}
+    un_train, news_train = parts["train"]
+    kept = ([r for r in un_train if r["text"] not in gold_texts],
+            [r for r in news_train if r["text"] not in gold_texts])
+    dropped["train (text in random_gold)"] = len(un_train) + len(news_train) - sum(map(len, kept))
+    parts["train"] = kept
+    train_texts = {r["text"] for part in parts["train"] for r in part}
+    for name in ("dev", "test"):
+        un_part, news_part = parts[name]
+        kept = ([r for r in un_part if r["text"] not in train_texts],
+                [r for r in news_part if r["text"] not in train_texts])
+        dropped[f"{name} (text in train)"] = len(un_part) + len(news_part) - sum(map(len, kept))
+        parts[name] = kept
+        train_texts |= {r["text"] for part in kept for r in part}
+    summary["dropped_repeated_texts"] = dropped
     for name in ("train", "dev", "test"):
-        un_part = [r for r in enriched_rows if un_split[r["doc_id"]] == name]
-        news_part = [r for r in news_rows if news_split[r["doc_id"]] == name]
+        un_part, news_part = parts[name]
         write_jsonl(REPO / "data" / "un" / f"{name}.jsonl", un_part)
         write_jsonl(REPO / "data" / "news" / f"{name}.jsonl", news_part)
         summary[f"un_{name}"] = counts(un_part)

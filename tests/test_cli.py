@@ -93,3 +93,19 @@ def test_cli_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     for command in ("train", "evaluate", "predict", "check", "compare"):
         assert command in result.output
+
+
+def test_cli_compare(trained, tmp_path, tiny_path):
+    _, model = trained
+    config = tmp_path / "compare.yaml"
+    config.write_text(
+        f"name: tiny\nmodel: /nowhere\ncorpus: {tiny_path}\ndev: {tiny_path}\n"
+        f"gold_sample: {tiny_path}\nmin_gold: 3\nbootstrap: {{n: 50, seed: 1}}\ncache_dir: null\n"
+    )
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(config), "--model", model, "--output", str(out),
+                                 "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "estimates.csv").is_file() and (out / "report.html").is_file()
+    line = _is_clean_error(runner.invoke(app, ["compare", str(config), "--output", str(out)]))
+    assert "model folder not found" in line or "already exists" in line

@@ -8,7 +8,8 @@ files under data/un/annotation/labels/ (first pass `*.a1.jsonl`, blind second pa
                                      year and continent)
   data/un/random_gold.jsonl          the uniform random sample, never used for training
   data/news/{train,dev,test}.jsonl   news sentences, split by article (CC BY-NC)
-  data/un/annotation/agreement/alpha.json   Krippendorff's alpha per frame and target
+  data/un/annotation/agreement/alpha.json   Krippendorff's alpha per frame and target (first
+                                     pass, after re-annotation, against the blind second pass)
   data/label_counts.json             label counts per part and split (for data/README.md)
 
 Usage: python scripts/build_corpus.py [--allow-missing]
@@ -110,6 +111,19 @@ def split_documents(docs: dict[str, str], seed: int) -> dict[str, str]:
     return assignment
 
 
+def apply_reannotation(first: dict[str, Any]) -> dict[str, Any]:
+    """Labels re-annotated after a codebook revision (`<batch>.st_r1.jsonl`: security_threat only,
+    news batches annotated before revision 1) replace that one label of the first pass."""
+    revised = read_labels("*.st_r1.jsonl")
+    out = dict(first)
+    for ident, row in revised.items():
+        frames = [f for f in first[ident]["frames"] if f != "security_threat"]
+        if row["security_threat"]:
+            frames.append("security_threat")
+        out[ident] = {**first[ident], "frames": frames}
+    return out
+
+
 def final_label(ident: str, first: dict[str, Any], adjudicated: dict[str, Any]) -> dict[str, Any]:
     row = adjudicated.get(ident) or first[ident]
     return {"frames": [f for f in FRAMES if f in row["frames"]], "stance": dict(row["stance"])}
@@ -128,7 +142,8 @@ def main() -> None:
                         help="skip sentences without first-pass labels instead of failing")
     args = parser.parse_args()
 
-    first = read_labels("*.a1.jsonl")
+    first_original = read_labels("*.a1.jsonl")
+    first = apply_reannotation(first_original)
     second = read_labels("second_*.a2.jsonl")
     adjudicated = read_labels("adjudicated.jsonl")
     region = continents()
@@ -212,6 +227,8 @@ def main() -> None:
             "news": [i for i in both if i.startswith("UKR-NEWS")],
         }
         alpha = {name: alpha_table(first, second, ids) for name, ids in groups.items() if ids}
+        if first != first_original:
+            alpha["news_before_reannotation"] = alpha_table(first_original, second, groups["news"])
         (ANNOTATION / "agreement" / "alpha.json").write_text(json.dumps(alpha, indent=1) + "\n")
         print(json.dumps(alpha["all"], indent=1))
     print(json.dumps(summary["all"], indent=1))

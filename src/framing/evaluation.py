@@ -39,6 +39,14 @@ def bootstrap_weights(n_docs: int, n_resamples: int, seed: int) -> np.ndarray:
     return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_resamples).astype(float)
 
 
+def _nanmean(values: np.ndarray) -> np.ndarray:
+    """Row means over defined entries; a row with none defined is NaN (no warning)."""
+    defined = np.isfinite(values)
+    total = np.where(defined, values, 0.0).sum(axis=1)
+    count = defined.sum(axis=1)
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+
+
 def _interval(samples: np.ndarray, ci: float) -> list[float | None]:
     samples = samples[np.isfinite(samples)]
     if samples.size == 0:
@@ -98,7 +106,7 @@ def frame_metrics(
     if weights is not None:
         TP, FP, FN = weights @ tp, weights @ fp, weights @ fn
         result["micro_f1_ci"] = _interval(_f1(TP.sum(1), FP.sum(1), FN.sum(1)), ci)
-        result["macro_f1_ci"] = _interval(np.nanmean(_f1(TP, FP, FN), axis=1), ci)
+        result["macro_f1_ci"] = _interval(_nanmean(_f1(TP, FP, FN)), ci)
         per_label_f1 = _f1(TP, FP, FN)
         for j, name in enumerate(names):
             result["per_label"][name]["f1_ci"] = _interval(per_label_f1[:, j], ci)
@@ -149,9 +157,9 @@ def stance_metrics(
         correct = weights @ tp.sum(1, keepdims=True)
         total = weights @ (tp.sum(1, keepdims=True) + fn.sum(1, keepdims=True))
         result["accuracy_ci"] = _interval((correct / np.maximum(total, 1)).ravel(), ci)
-        result["macro_f1_ci"] = _interval(np.nanmean(F1[:, present], axis=1), ci)
+        result["macro_f1_ci"] = _interval(_nanmean(F1[:, present]), ci)
         if fa:
-            result["f1_favor_against_ci"] = _interval(np.nanmean(F1[:, fa], axis=1), ci)
+            result["f1_favor_against_ci"] = _interval(_nanmean(F1[:, fa]), ci)
     return result
 
 

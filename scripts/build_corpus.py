@@ -136,6 +136,42 @@ def counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "stance": {t: {s: stance[t][s] for s in STANCES} for t in TARGETS}}
 
 
+def markdown_tables(summary: dict[str, Any], alpha: dict[str, Any] | None) -> str:
+    """The data card's count and agreement tables (written between markers in data/README.md)."""
+    parts = ["un_random_gold", "un_train", "un_dev", "un_test", "news_train", "news_dev",
+             "news_test", "all"]
+    head = "| part | sentences | " + " | ".join(FRAMES) + " | russia favor | russia against " \
+           "| the_west favor | the_west against |"
+    lines = [head, "|---" * (2 + len(FRAMES) + 4) + "|"]
+    for part in parts:
+        c = summary[part]
+        cells = [str(c["n"])] + [str(c["frames"][f]) for f in FRAMES]
+        cells += [str(c["stance"][t][s]) for t in TARGETS for s in ("favor", "against")]
+        lines.append(f"| {part} | " + " | ".join(cells) + " |")
+    if alpha:
+        lines += ["", "| double-annotated set | n | " + " | ".join(FRAMES + TARGETS) + " |",
+                  "|---" * (2 + len(FRAMES) + len(TARGETS)) + "|"]
+        for name, table in alpha.items():
+            cells = []
+            for label in FRAMES + TARGETS:
+                a = table[label]["alpha"]
+                cells.append(("–" if a is None else f"{a:.2f}") + f" ({table[label]['n_marked']})")
+            lines.append(f"| {name} | {table['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_card_tables(text: str) -> None:
+    card = REPO / "data" / "README.md"
+    if not card.is_file():
+        return
+    content = card.read_text(encoding="utf-8")
+    start, end = "<!-- tables:start -->", "<!-- tables:end -->"
+    if start in content and end in content:
+        before, rest = content.split(start, 1)
+        after = rest.split(end, 1)[1]
+        card.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--allow-missing", action="store_true",
@@ -231,6 +267,7 @@ def main() -> None:
             alpha["news_before_reannotation"] = alpha_table(first_original, second, groups["news"])
         (ANNOTATION / "agreement" / "alpha.json").write_text(json.dumps(alpha, indent=1) + "\n")
         print(json.dumps(alpha["all"], indent=1))
+    write_card_tables(markdown_tables(summary, alpha if both else None))
     print(json.dumps(summary["all"], indent=1))
 
 

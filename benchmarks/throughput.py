@@ -102,8 +102,10 @@ def load_sentences(n: int, seed: int) -> list[str]:
 def newest_run() -> Path:
     runs = sorted((REPO / "experiments" / "runs").glob("*/finetune/model/framing.json"))
     if not runs:
-        raise SystemExit("no run with a finetune model under experiments/runs: train "
-                         "configs/default.yaml first, or pass --run")
+        raise SystemExit(
+            "no run with a finetune model under experiments/runs: train "
+            "configs/default.yaml first, or pass --run"
+        )
     return runs[-1].parent.parent.parent
 
 
@@ -132,19 +134,28 @@ def main() -> None:
     finetune_dir = run / "finetune" / "model"
     tokenizer = AutoTokenizer.from_pretrained(str(finetune_dir))
     config = AutoConfig.from_pretrained(str(finetune_dir))
-    tokens = float(np.mean([len(ids) for ids in tokenizer(texts, truncation=True,
-                                                          max_length=128)["input_ids"]]))
+    tokens = float(
+        np.mean(
+            [len(ids) for ids in tokenizer(texts, truncation=True, max_length=128)["input_ids"]]
+        )
+    )
     gflops = matmul_gflops()
     ceiling = gflops * 1e9 / flops_per_sentence(config, tokens)
     print(f"run: {run}\nsentences: {len(texts)}, mean {tokens:.1f} tokens; threads {args.threads}")
-    print(f"fp32 matmul: {gflops:.1f} GFLOP/s -> ceiling {ceiling:.0f} sentences/s for one "
-          f"encoder pass")
+    print(
+        f"fp32 matmul: {gflops:.1f} GFLOP/s -> ceiling {ceiling:.0f} sentences/s for one "
+        f"encoder pass"
+    )
 
     results: dict[str, dict[str, float]] = {}
 
     def record(name: str, seconds: float, peak: int, passes: int = 1) -> None:
-        results[name] = {"sent_per_s": len(texts) / seconds, "seconds": seconds,
-                         "peak_rss_mb": peak / 2**20, "passes": passes}
+        results[name] = {
+            "sent_per_s": len(texts) / seconds,
+            "seconds": seconds,
+            "peak_rss_mb": peak / 2**20,
+            "passes": passes,
+        }
         print(f"  {name}: {len(texts) / seconds:.1f} sent/s, peak RSS {peak / 2**20:.0f} MB")
 
     # The hand-written alternative: a text-classification pipeline over the same encoder weights
@@ -154,7 +165,7 @@ def main() -> None:
     pipe(texts[:8])
     record("pipeline (defaults)", *timed(lambda: pipe(texts)))
     record("pipeline (batch_size=32)", *timed(lambda: pipe(texts, batch_size=32)))
-    del pipe, seq
+    pipe = seq = None  # free the memory before the next path
 
     tfidf = FramingClassifier.load(run / "tfidf" / "model")
     tfidf.predict_proba(texts[:8])
@@ -162,26 +173,37 @@ def main() -> None:
 
     encoder = FramingClassifier.load(run / "encoder" / "model")
     encoder.predict_proba(texts[:8])
-    record("encoder (frozen, torch)", *timed(lambda: encoder.backend_.encoder.cache.clear()
-                                               or encoder.predict_proba(texts)))
-    del encoder
+    record(
+        "encoder (frozen, torch)",
+        *timed(lambda: encoder.backend_.encoder.cache.clear() or encoder.predict_proba(texts)),
+    )
+    encoder = None
 
     finetune = FramingClassifier.load(finetune_dir)
     finetune.predict_proba(texts[:8], targets=[])
-    record("finetune torch (frames, 1 pass)",
-           *timed(lambda: finetune.predict_proba(texts, targets=[])))
+    record(
+        "finetune torch (frames, 1 pass)", *timed(lambda: finetune.predict_proba(texts, targets=[]))
+    )
     n_targets = len(finetune.targets)
-    record(f"finetune torch (frames + {n_targets} targets)",
-           *timed(lambda: finetune.predict_proba(texts)), passes=1 + n_targets)
+    record(
+        f"finetune torch (frames + {n_targets} targets)",
+        *timed(lambda: finetune.predict_proba(texts)),
+        passes=1 + n_targets,
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         onnx_dir = export_onnx(finetune_dir, Path(tmp) / "onnx", quantize=True)
         fast = FramingClassifier.load(onnx_dir)
         fast.predict_proba(texts[:8], targets=[])
-        record("finetune onnx int8 (frames, 1 pass)",
-               *timed(lambda: fast.predict_proba(texts, targets=[])))
-        record(f"finetune onnx int8 (frames + {n_targets} targets)",
-               *timed(lambda: fast.predict_proba(texts)), passes=1 + n_targets)
+        record(
+            "finetune onnx int8 (frames, 1 pass)",
+            *timed(lambda: fast.predict_proba(texts, targets=[])),
+        )
+        record(
+            f"finetune onnx int8 (frames + {n_targets} targets)",
+            *timed(lambda: fast.predict_proba(texts)),
+            passes=1 + n_targets,
+        )
         ref, new = finetune.predict(texts), fast.predict(texts)
     decisions = same = 0
     for a, b in zip(ref, new):
@@ -193,8 +215,10 @@ def main() -> None:
             same += a.stance[target] == b.stance[target]
     sentence_same = np.mean([a == b for a, b in zip(ref, new)])
     agreement = {"label_decisions": same / decisions, "sentences": float(sentence_same)}
-    print(f"onnx int8 vs torch: {100 * same / decisions:.2f}% of label decisions identical, "
-          f"{100 * sentence_same:.2f}% of sentences identical in every label")
+    print(
+        f"onnx int8 vs torch: {100 * same / decisions:.2f}% of label decisions identical, "
+        f"{100 * sentence_same:.2f}% of sentences identical in every label"
+    )
 
     base = results["pipeline (defaults)"]["sent_per_s"]
     base32 = results["pipeline (batch_size=32)"]["sent_per_s"]
@@ -202,12 +226,25 @@ def main() -> None:
     for name, r in results.items():
         per_pass = r["sent_per_s"] * r["passes"]
         share = f"{100 * per_pass / ceiling:.0f}% of fp32 ceiling" if "tfidf" not in name else "n/a"
-        print(f"{name}: {r['sent_per_s']:.0f} sent/s, {r['sent_per_s'] / base:.2f}x pipeline, "
-              f"{r['sent_per_s'] / base32:.2f}x pipeline(batch_size=32), {share}")
+        print(
+            f"{name}: {r['sent_per_s']:.0f} sent/s, {r['sent_per_s'] / base:.2f}x pipeline, "
+            f"{r['sent_per_s'] / base32:.2f}x pipeline(batch_size=32), {share}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"run": str(run), "n": len(texts), "tokens": tokens,
-                                         "gflops": gflops, "ceiling": ceiling,
-                                         "results": results, "agreement": agreement}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "run": str(run),
+                    "n": len(texts),
+                    "tokens": tokens,
+                    "gflops": gflops,
+                    "ceiling": ceiling,
+                    "results": results,
+                    "agreement": agreement,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -73,12 +73,21 @@ def alpha_table(first: dict[str, Any], second: dict[str, Any], ids: list[str]) -
 
     table: dict[str, Any] = {"n": len(ids)}
     for frame in FRAMES:
-        data = np.array([[float(frame in first[i]["frames"]) for i in ids],
-                         [float(frame in second[i]["frames"]) for i in ids]])
+        data = np.array(
+            [
+                [float(frame in first[i]["frames"]) for i in ids],
+                [float(frame in second[i]["frames"]) for i in ids],
+            ]
+        )
         table[frame] = _alpha(krippendorff, data, int(data.max(0).sum()))
     for target in TARGETS:
-        data = np.array([[STANCES.index(first[i]["stance"][target]) for i in ids],
-                         [STANCES.index(second[i]["stance"][target]) for i in ids]], dtype=float)
+        data = np.array(
+            [
+                [STANCES.index(first[i]["stance"][target]) for i in ids],
+                [STANCES.index(second[i]["stance"][target]) for i in ids],
+            ],
+            dtype=float,
+        )
         table[target] = _alpha(krippendorff, data, int((data != 2).any(0).sum()))
     return table
 
@@ -132,16 +141,29 @@ def final_label(ident: str, first: dict[str, Any], adjudicated: dict[str, Any]) 
 def counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     frames = Counter(f for row in rows for f in row["frames"])
     stance = {t: Counter(row["stance"][t] for row in rows) for t in TARGETS}
-    return {"n": len(rows), "frames": {f: frames[f] for f in FRAMES},
-            "stance": {t: {s: stance[t][s] for s in STANCES} for t in TARGETS}}
+    return {
+        "n": len(rows),
+        "frames": {f: frames[f] for f in FRAMES},
+        "stance": {t: {s: stance[t][s] for s in STANCES} for t in TARGETS},
+    }
 
 
 def markdown_tables(summary: dict[str, Any], alpha: dict[str, Any] | None) -> str:
     """The data card's count and agreement tables (written between markers in data/README.md)."""
-    parts = ["un_random_gold", "un_train", "un_dev", "un_test", "news_train", "news_dev",
-             "news_test", "all"]
-    head = "| part | sentences | " + " | ".join(FRAMES) + " | russia favor | russia against " \
-           "| the_west favor | the_west against |"
+    parts = [
+        "un_random_gold",
+        "un_train",
+        "un_dev",
+        "un_test",
+        "news_train",
+        "news_dev",
+        "news_test",
+        "all",
+    ]
+    head = (
+        "| part | sentences | " + " | ".join(FRAMES) + " | russia favor | russia against "
+        "| the_west favor | the_west against |"
+    )
     lines = [head, "|---" * (2 + len(FRAMES) + 4) + "|"]
     for part in parts:
         c = summary[part]
@@ -149,8 +171,11 @@ def markdown_tables(summary: dict[str, Any], alpha: dict[str, Any] | None) -> st
         cells += [str(c["stance"][t][s]) for t in TARGETS for s in ("favor", "against")]
         lines.append(f"| {part} | " + " | ".join(cells) + " |")
     if alpha:
-        lines += ["", "| double-annotated set | n | " + " | ".join(FRAMES + TARGETS) + " |",
-                  "|---" * (2 + len(FRAMES) + len(TARGETS)) + "|"]
+        lines += [
+            "",
+            "| double-annotated set | n | " + " | ".join(FRAMES + TARGETS) + " |",
+            "|---" * (2 + len(FRAMES) + len(TARGETS)) + "|",
+        ]
         for name, table in alpha.items():
             cells = []
             for label in FRAMES + TARGETS:
@@ -174,8 +199,11 @@ def write_card_tables(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--allow-missing", action="store_true",
-                        help="skip sentences without first-pass labels instead of failing")
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="skip sentences without first-pass labels instead of failing",
+    )
     args = parser.parse_args()
 
     first_original = read_labels("*.a1.jsonl")
@@ -192,10 +220,17 @@ def main() -> None:
         raise SystemExit(f"{len(missing)} sentences have no first-pass label, e.g. {missing[:3]}")
 
     def un_record(row: dict[str, Any]) -> dict[str, Any]:
-        return {"id": row["id"], "doc_id": row["doc_id"], "source": row["source"],
-                "iso3": row["iso3"], "date": row["date"], "text": row["text"],
-                **final_label(row["id"], first, adjudicated), "selection": row["selection"],
-                "adjudicated": row["id"] in adjudicated}
+        return {
+            "id": row["id"],
+            "doc_id": row["doc_id"],
+            "source": row["source"],
+            "iso3": row["iso3"],
+            "date": row["date"],
+            "text": row["text"],
+            **final_label(row["id"], first, adjudicated),
+            "selection": row["selection"],
+            "adjudicated": row["id"] in adjudicated,
+        }
 
     random_rows = [un_record(r) for r in un_random if r["id"] in first]
     enriched_rows = [un_record(r) for r in un_enriched if r["id"] in first]
@@ -208,28 +243,38 @@ def main() -> None:
         record["adjudicated"] = row["id"] in adjudicated
         news_rows.append(record)
 
-    un_docs = {r["doc_id"]: f"{r['date']}|{region.get(r['iso3'], 'unknown')}" for r in enriched_rows}
+    un_docs = {
+        r["doc_id"]: f"{r['date']}|{region.get(r['iso3'], 'unknown')}" for r in enriched_rows
+    }
     un_split = split_documents(un_docs, SEED)
     news_split = split_documents({r["doc_id"]: "news" for r in news_rows}, SEED)
     summary: dict[str, Any] = {"un_random_gold": counts(random_rows)}
-    parts = {name: ([r for r in enriched_rows if un_split[r["doc_id"]] == name],
-                    [r for r in news_rows if news_split[r["doc_id"]] == name])
-             for name in ("train", "dev", "test")}
+    parts = {
+        name: (
+            [r for r in enriched_rows if un_split[r["doc_id"]] == name],
+            [r for r in news_rows if news_split[r["doc_id"]] == name],
+        )
+        for name in ("train", "dev", "test")
+    }
     # The same sentence text can recur in other speeches or articles (greetings, wire copy).
     # A text seen in training must not be scored as unseen: drop such repeats from train when the
     # random gold sample holds them (the sample stays intact), and from dev/test otherwise.
     gold_texts = {r["text"] for r in random_rows}
     dropped: dict[str, int] = {}
     un_train, news_train = parts["train"]
-    kept = ([r for r in un_train if r["text"] not in gold_texts],
-            [r for r in news_train if r["text"] not in gold_texts])
+    kept = (
+        [r for r in un_train if r["text"] not in gold_texts],
+        [r for r in news_train if r["text"] not in gold_texts],
+    )
     dropped["train (text in random_gold)"] = len(un_train) + len(news_train) - sum(map(len, kept))
     parts["train"] = kept
     train_texts = {r["text"] for part in parts["train"] for r in part}
     for name in ("dev", "test"):
         un_part, news_part = parts[name]
-        kept = ([r for r in un_part if r["text"] not in train_texts],
-                [r for r in news_part if r["text"] not in train_texts])
+        kept = (
+            [r for r in un_part if r["text"] not in train_texts],
+            [r for r in news_part if r["text"] not in train_texts],
+        )
         dropped[f"{name} (text in train)"] = len(un_part) + len(news_part) - sum(map(len, kept))
         parts[name] = kept
         train_texts |= {r["text"] for part in kept for r in part}

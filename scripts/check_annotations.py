@@ -39,8 +39,10 @@ def check(batch: Path, labels: Path) -> list[str]:
         stance = row.get("stance")
         valid = isinstance(stance, dict) and set(stance) == TARGETS
         if not valid or not set(stance.values()) <= STANCES:
-            problems.append(f"{labels} line {n}: stance {stance!r} must give russia and "
-                            f"the_west each one of {sorted(STANCES)}")
+            problems.append(
+                f"{labels} line {n}: stance {stance!r} must give russia and "
+                f"the_west each one of {sorted(STANCES)}"
+            )
     missing = [i for i in wanted if i not in seen]
     if missing:
         problems.append(f"{len(missing)} ids not labelled yet, first: {missing[:5]}")

@@ -21,27 +21,77 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 ANNOTATION = REPO / "data" / "un" / "annotation"
 SEED = 2025
-WESTERN = {"USA", "CAN", "GBR", "FRA", "DEU", "ITA", "POL", "EU", "NLD", "BEL", "DNK", "SWE", "NOR",
-           "FIN", "EST", "LVA", "LTU", "CZE", "ROU", "AUS", "NZL", "JPN", "ESP", "PRT", "IRL", "AUT"}
+WESTERN = {
+    "USA",
+    "CAN",
+    "GBR",
+    "FRA",
+    "DEU",
+    "ITA",
+    "POL",
+    "EU",
+    "NLD",
+    "BEL",
+    "DNK",
+    "SWE",
+    "NOR",
+    "FIN",
+    "EST",
+    "LVA",
+    "LTU",
+    "CZE",
+    "ROU",
+    "AUS",
+    "NZL",
+    "JPN",
+    "ESP",
+    "PRT",
+    "IRL",
+    "AUT",
+}
 ALIGNED = {"RUS", "BLR", "SYR", "PRK", "NIC", "VEN", "CUB", "IRN", "ERI", "CAF", "MLI"}
 
 RULES: list[tuple[str, re.Pattern[str], Any, int]] = [
     ("isolation", re.compile(r"isolat|pariah|shunn|ostraci|cut off from", re.I), None, 400),
-    ("russia_favor_self", re.compile(r"\bRussia|\bRussian\b|\bour country\b"),
-     lambda r: r["iso3"] == "RUS", 170),
-    ("russia_favor_self_we", re.compile(r"\b(?:we|our|us)\b", re.I),
-     lambda r: r["iso3"] == "RUS", 150),
-    ("russia_favor_partners", re.compile(r"\bRussia|\bRussian Federation|\bMoscow\b|\bPutin\b"),
-     lambda r: r["iso3"] in ALIGNED - {"RUS"}, 110),
-    ("russia_favor_others", re.compile(
-        r"(?:Russia|Russian Federation)\W.*\b(?:thank|grateful|gratitude|friend|strategic partner|"
-        r"support|solidarity|brotherly)|(?:thank|grateful|gratitude|friend|support|solidarity)"
-        r"\w*\W.*\b(?:Russia|Russian Federation)"),
-     lambda r: r["iso3"] not in ALIGNED | WESTERN, 80),
-    ("the_west_favor", re.compile(
-        r"\bNATO\b|North Atlantic|transatlantic|\bour allies\b|European Union|\bG7\b|"
-        r"United States|\bthe West\b|like-minded|free world|democracies", re.I),
-     lambda r: r["iso3"] in WESTERN, 220),
+    (
+        "russia_favor_self",
+        re.compile(r"\bRussia|\bRussian\b|\bour country\b"),
+        lambda r: r["iso3"] == "RUS",
+        170,
+    ),
+    (
+        "russia_favor_self_we",
+        re.compile(r"\b(?:we|our|us)\b", re.I),
+        lambda r: r["iso3"] == "RUS",
+        150,
+    ),
+    (
+        "russia_favor_partners",
+        re.compile(r"\bRussia|\bRussian Federation|\bMoscow\b|\bPutin\b"),
+        lambda r: r["iso3"] in ALIGNED - {"RUS"},
+        110,
+    ),
+    (
+        "russia_favor_others",
+        re.compile(
+            r"(?:Russia|Russian Federation)\W.*\b(?:thank|grateful|gratitude|friend|"
+            r"strategic partner|"
+            r"support|solidarity|brotherly)|(?:thank|grateful|gratitude|friend|support|solidarity)"
+            r"\w*\W.*\b(?:Russia|Russian Federation)"
+        ),
+        lambda r: r["iso3"] not in ALIGNED | WESTERN,
+        80,
+    ),
+    (
+        "the_west_favor",
+        re.compile(
+            r"\bNATO\b|North Atlantic|transatlantic|\bour allies\b|European Union|\bG7\b|"
+            r"United States|\bthe West\b|like-minded|free world|democracies",
+            re.I,
+        ),
+        lambda r: r["iso3"] in WESTERN,
+        220,
+    ),
 ]
 
 
@@ -60,8 +110,11 @@ def main() -> None:
     rng = random.Random(SEED)
     picked: list[tuple[int, str]] = []
     for reason, pattern, keep, cap in RULES:
-        hits = [i for i, r in enumerate(rows) if r["id"] not in taken and pattern.search(r["text"])
-                and (keep is None or keep(r))]
+        hits = [
+            i
+            for i, r in enumerate(rows)
+            if r["id"] not in taken and pattern.search(r["text"]) and (keep is None or keep(r))
+        ]
         rng.shuffle(hits)
         for i in hits[:cap]:
             taken.add(rows[i]["id"])
@@ -71,10 +124,18 @@ def main() -> None:
     for i, reason in sorted(picked):
         row = rows[i]
         before = rows[i - 1] if i > 0 and rows[i - 1]["doc_id"] == row["doc_id"] else None
-        after = rows[i + 1] if i + 1 < len(rows) and rows[i + 1]["doc_id"] == row["doc_id"] else None
-        new.append({**{k: row[k] for k in ("id", "doc_id", "source", "iso3", "date")},
-                    "prev": before["text"] if before else "", "text": row["text"],
-                    "next": after["text"] if after else "", "selection": f"enriched:round2:{reason}"})
+        after = (
+            rows[i + 1] if i + 1 < len(rows) and rows[i + 1]["doc_id"] == row["doc_id"] else None
+        )
+        new.append(
+            {
+                **{k: row[k] for k in ("id", "doc_id", "source", "iso3", "date")},
+                "prev": before["text"] if before else "",
+                "text": row["text"],
+                "next": after["text"] if after else "",
+                "selection": f"enriched:round2:{reason}",
+            }
+        )
     with open(enriched_path, "a", encoding="utf-8") as handle:
         for record in new:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -65,16 +65,25 @@ def _tiny_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
         special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-        sep_token="[SEP]", mask_token="[MASK]", do_lower_case=True,
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        do_lower_case=True,
     )
     from tokenizers import normalizers
 
     fast.backend_tokenizer.normalizer = normalizers.Lowercase()
     torch.manual_seed(0)
     config = BertConfig(
-        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128,
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
     )
     path = tmp_path_factory.mktemp("tiny_bert")
     BertModel(config).save_pretrained(str(path))
@@ -99,8 +108,14 @@ def model_params(kind: str, base: Path | None) -> dict:
     return {"base": str(base), "max_length": 64}
 
 
-FAST_TRAIN = {"epochs": 6, "batch_size": 8, "lr": 3e-3, "patience": 10, "warmup_ratio": 0.0,
-              "seed": 7}
+FAST_TRAIN = {
+    "epochs": 6,
+    "batch_size": 8,
+    "lr": 3e-3,
+    "patience": 10,
+    "warmup_ratio": 0.0,
+    "seed": 7,
+}
 
 
 def write_config(tmp_path: Path, kinds=("tfidf",), base: Path | None = None, **top) -> Path:

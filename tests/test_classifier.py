@@ -24,8 +24,9 @@ TEXTS = [
 def fitted(request, tiny_examples, schema, _tiny_transformer):
     """Trained once per kind for the module; tests only read from it."""
     kind = request.param
-    clf = FramingClassifier(kind, schema=schema, model=model_params(kind, _tiny_transformer),
-                            train=FAST_TRAIN)
+    clf = FramingClassifier(
+        kind, schema=schema, model=model_params(kind, _tiny_transformer), train=FAST_TRAIN
+    )
     returned = clf.fit(tiny_examples[:24], dev=tiny_examples[24:])
     assert returned is clf
     return clf
@@ -94,14 +95,16 @@ def test_classifier_not_fitted(kind):
 def test_classifier_fit_from_dicts_without_yaml():
     rows = [
         {"id": str(i), "text": text, "frames": frames, "stance": {"russia": stance}}
-        for i, (text, frames, stance) in enumerate([
-            ("Russia is isolated", ["isolation"], "against"),
-            ("Russia is not isolated", ["isolation"], "favor"),
-            ("Sanctions on Moscow", ["pressure"], "against"),
-            ("We thank Russia", [], "favor"),
-            ("Nothing to see", [], "none"),
-            ("The weather is fine", [], "none"),
-        ])
+        for i, (text, frames, stance) in enumerate(
+            [
+                ("Russia is isolated", ["isolation"], "against"),
+                ("Russia is not isolated", ["isolation"], "favor"),
+                ("Sanctions on Moscow", ["pressure"], "against"),
+                ("We thank Russia", [], "favor"),
+                ("Nothing to see", [], "none"),
+                ("The weather is fine", [], "none"),
+            ]
+        )
     ]
     clf = FramingClassifier("tfidf", frames=["isolation", "pressure"], targets=["russia"]).fit(rows)
     assert clf.frames == ("isolation", "pressure")
@@ -120,9 +123,12 @@ def test_classifier_free_text_targets_need_finetune(fitted):
 
 def test_classifier_same_seed_same_model(tiny_examples, schema, tiny_transformer_dir):
     def fit():
-        clf = FramingClassifier("finetune", schema=schema,
-                                model=model_params("finetune", tiny_transformer_dir),
-                                train={**FAST_TRAIN, "epochs": 2})
+        clf = FramingClassifier(
+            "finetune",
+            schema=schema,
+            model=model_params("finetune", tiny_transformer_dir),
+            train={**FAST_TRAIN, "epochs": 2},
+        )
         return clf.fit(tiny_examples[:24], dev=tiny_examples[24:]).predict_proba(TEXTS)
 
     a, b = fit(), fit()

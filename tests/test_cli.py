@@ -17,8 +17,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
-    result = runner.invoke(app, ["train", str(write_config(tmp)), "--quiet",
-                                 "--set", "evaluation.bootstrap=20"])
+    result = runner.invoke(
+        app, ["train", str(write_config(tmp)), "--quiet", "--set", "evaluation.bootstrap=20"]
+    )
     assert result.exit_code == 0, result.output
     run_dir = result.output.strip().splitlines()[-1]
     return tmp, f"{run_dir}/tfidf/model"
@@ -71,16 +72,18 @@ def test_cli_predict_refuses_existing_output(trained, tmp_path):
     _, model = trained
     out = tmp_path / "out.jsonl"
     out.write_text("keep me")
-    line = _is_clean_error(runner.invoke(app, ["predict", model, "-", "--output", str(out)],
-                                         input="x\n"))
+    line = _is_clean_error(
+        runner.invoke(app, ["predict", model, "-", "--output", str(out)], input="x\n")
+    )
     assert "already exists" in line and out.read_text() == "keep me"
 
 
 def test_cli_evaluate(trained, tmp_path, tiny_path):
     _, model = trained
     out = tmp_path / "ev"
-    result = runner.invoke(app, ["evaluate", model, str(tiny_path), "--output", str(out), "-q",
-                                 "--bootstrap", "20"])
+    result = runner.invoke(
+        app, ["evaluate", model, str(tiny_path), "--output", str(out), "-q", "--bootstrap", "20"]
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["tiny"]["frames"]["macro_f1_ci"][0] is not None
@@ -103,8 +106,9 @@ def test_cli_compare(trained, tmp_path, tiny_path):
         f"gold_sample: {tiny_path}\nmin_gold: 3\nbootstrap: {{n: 50, seed: 1}}\ncache_dir: null\n"
     )
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(config), "--model", model, "--output", str(out),
-                                 "-q"])
+    result = runner.invoke(
+        app, ["compare", str(config), "--model", model, "--output", str(out), "-q"]
+    )
     assert result.exit_code == 0, result.output
     assert (out / "estimates.csv").is_file() and (out / "report.html").is_file()
     line = _is_clean_error(runner.invoke(app, ["compare", str(config), "--output", str(out)]))

@@ -10,8 +10,12 @@ from conftest import SCHEMA, TINY
 
 
 def _config(tmp_path, **changes):
-    raw = {"name": "t", "schema": str(SCHEMA), "data": {"train": str(TINY)},
-           "model": {"kind": "tfidf"}}
+    raw = {
+        "name": "t",
+        "schema": str(SCHEMA),
+        "data": {"train": str(TINY)},
+        "model": {"kind": "tfidf"},
+    }
     raw.update(changes)
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(raw))

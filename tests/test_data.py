@@ -24,11 +24,14 @@ def test_data_reads_fixture(tiny_examples):
 
 
 def test_data_frames_only_and_unlabelled(tmp_path, schema):
-    path = _write(tmp_path, [
-        json.dumps({"id": "a", "text": "x y", "frames": ["isolation"]}),
-        json.dumps({"id": "b", "text": "z", "stance": {"russia": "favor"}}),
-        json.dumps({"id": "c", "text": "w"}),
-    ])
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"id": "a", "text": "x y", "frames": ["isolation"]}),
+            json.dumps({"id": "b", "text": "z", "stance": {"russia": "favor"}}),
+            json.dumps({"id": "c", "text": "w"}),
+        ],
+    )
     a, b, c = read_examples(path, schema)
     assert a.stance is None and a.frames == ("isolation",)
     assert b.frames is None and b.stance == {"russia": "favor"}
@@ -38,15 +41,22 @@ def test_data_frames_only_and_unlabelled(tmp_path, schema):
 @pytest.mark.parametrize(
     "line, message",
     [
-        ('{"id": "a", "text": "x", "frames": ["multipolar"]}',
-         "line 2: frame 'multipolar' is not in the schema (multipolarity, western_pressure"),
+        (
+            '{"id": "a", "text": "x", "frames": ["multipolar"]}',
+            "line 2: frame 'multipolar' is not in the schema (multipolarity, western_pressure",
+        ),
         ('{"id": "a", "text": "x", "stance": {"nato": "favor"}}', "line 2: stance target 'nato'"),
-        ('{"id": "a", "text": "x", "stance": {"russia": "pro"}}',
-         "line 2: stance.russia is 'pro', expected one of favor, against, none"),
+        (
+            '{"id": "a", "text": "x", "stance": {"russia": "pro"}}',
+            "line 2: stance.russia is 'pro', expected one of favor, against, none",
+        ),
         ('{"id": "a", "text": "   "}', "line 2: field 'text' is empty"),
         ('{"id": "a"}', "line 2: missing field 'text'"),
         ('{"text": "x"}', "line 2: missing field 'id'"),
-        ('{"id": "a", "text": "x", "frames": "isolation"}', "line 2: field 'frames' must be a list"),
+        (
+            '{"id": "a", "text": "x", "frames": "isolation"}',
+            "line 2: field 'frames' must be a list",
+        ),
         ('{"id": "a", "text": ', "line 2: not valid JSON"),
         ('["a", "b"]', "line 2: expected a JSON object"),
         ('{"id": "first", "text": "dup"}', "line 2: duplicate id 'first' (first seen on line 1)"),

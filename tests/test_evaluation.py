@@ -24,15 +24,29 @@ def _case():
     # a: TP 2, FP 0, FN 1 -> P 1, R 2/3, F1 0.8
     # b: TP 1, FP 1, FN 1 -> P .5, R .5, F1 .5 ; micro: TP 3 FP 1 FN 2 -> 6/9
     gold = [("a",), ("a", "b"), (), ("b",), ("a",), ()]
-    frames = np.array([[.9, .1], [.8, .2], [.1, .7], [.2, .6], [.3, .4], [.1, .1]])
+    frames = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.7], [0.2, 0.6], [0.3, 0.4], [0.1, 0.1]])
     # stance gold:  favor favor against none none none
     # stance pred:  favor none  against none favor none
     stance_gold = ["favor", "favor", "against", "none", "none", "none"]
-    stance = np.array([[.8, .1, .1], [.2, .2, .6], [.1, .8, .1], [.1, .1, .8], [.5, .2, .3],
-                       [.1, .1, .8]])
+    stance = np.array(
+        [
+            [0.8, 0.1, 0.1],
+            [0.2, 0.2, 0.6],
+            [0.1, 0.8, 0.1],
+            [0.1, 0.1, 0.8],
+            [0.5, 0.2, 0.3],
+            [0.1, 0.1, 0.8],
+        ]
+    )
     examples = [
-        Example(id=str(i), text="x", source="S1" if i < 3 else "S2", doc_id=f"d{i // 2}",
-                frames=g, stance={"t": s})
+        Example(
+            id=str(i),
+            text="x",
+            source="S1" if i < 3 else "S2",
+            doc_id=f"d{i // 2}",
+            frames=g,
+            stance={"t": s},
+        )
         for i, (g, s) in enumerate(zip(gold, stance_gold))
     ]
     return examples, Probabilities(frames, {"t": stance}, SCHEMA.frames, SCHEMA.stance_labels)
@@ -42,7 +56,8 @@ def test_evaluation_frames_by_hand():
     examples, proba = _case()
     m = evaluate(examples, proba, SCHEMA, {"a": 0.5, "b": 0.5}, bootstrap=0)["frames"]
     assert m["per_label"]["a"] == pytest.approx(
-        {"precision": 1.0, "recall": 2 / 3, "f1": 0.8, "support": 3}, abs=1e-5)
+        {"precision": 1.0, "recall": 2 / 3, "f1": 0.8, "support": 3}, abs=1e-5
+    )
     assert m["per_label"]["b"]["f1"] == pytest.approx(0.5)
     assert m["macro_f1"] == pytest.approx(0.65)
     assert m["micro_f1"] == pytest.approx(6 / 9, abs=1e-5)
@@ -80,8 +95,12 @@ def test_evaluation_bootstrap_ci_brackets_point_and_is_seeded():
 
 
 def _tile(proba, k):
-    return Probabilities(np.tile(proba.frames, (k, 1)), {t: np.tile(p, (k, 1))
-                         for t, p in proba.stance.items()}, proba.frame_names, proba.stance_labels)
+    return Probabilities(
+        np.tile(proba.frames, (k, 1)),
+        {t: np.tile(p, (k, 1)) for t, p in proba.stance.items()},
+        proba.frame_names,
+        proba.stance_labels,
+    )
 
 
 def test_evaluation_only_labelled_examples_count():
@@ -99,7 +118,9 @@ def test_evaluation_by_source():
 
 
 def test_evaluation_ece():
-    assert expected_calibration_error(np.array([0.9, 0.9]), np.array([1.0, 1.0]), 10) == \
-        pytest.approx(0.1)
-    assert expected_calibration_error(np.array([0.25, 0.75]), np.array([0.0, 1.0]), 2) == \
-        pytest.approx(0.25)
+    assert expected_calibration_error(
+        np.array([0.9, 0.9]), np.array([1.0, 1.0]), 10
+    ) == pytest.approx(0.1)
+    assert expected_calibration_error(
+        np.array([0.25, 0.75]), np.array([0.0, 1.0]), 2
+    ) == pytest.approx(0.25)

@@ -12,18 +12,22 @@ from conftest import FAST_TRAIN, model_params
 
 pytest.importorskip("onnxruntime")
 
-TEXTS = [ex for ex in [
-    "The summit marks a step toward a multipolar world free of Western hegemony.",
-    "Sanctions have cut Moscow off from global markets.",
-    "The weather in Vladivostok was mild.",
-    "NATO expansion threatens the security of the whole region.",
-]]
+TEXTS = [
+    ex
+    for ex in [
+        "The summit marks a step toward a multipolar world free of Western hegemony.",
+        "Sanctions have cut Moscow off from global markets.",
+        "The weather in Vladivostok was mild.",
+        "NATO expansion threatens the security of the whole region.",
+    ]
+]
 
 
 @pytest.mark.parametrize("kind", ["encoder", "finetune"])
 def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer, tmp_path):
-    clf = FramingClassifier(kind, schema=schema, model=model_params(kind, _tiny_transformer),
-                            train=FAST_TRAIN).fit(tiny_examples[:24], dev=tiny_examples[24:])
+    clf = FramingClassifier(
+        kind, schema=schema, model=model_params(kind, _tiny_transformer), train=FAST_TRAIN
+    ).fit(tiny_examples[:24], dev=tiny_examples[24:])
     clf.save(tmp_path / "torch")
     from framing.runtime import export_onnx
 

@@ -12,13 +12,20 @@ from conftest import write_config
 
 
 def test_training_run_folder_complete(tmp_path, _tiny_transformer):
-    config = load_config(write_config(tmp_path, kinds=("tfidf", "encoder", "finetune"),
-                                      base=_tiny_transformer))
+    config = load_config(
+        write_config(tmp_path, kinds=("tfidf", "encoder", "finetune"), base=_tiny_transformer)
+    )
     result = train(config)
     run = result.run_dir
     assert run.parent == tmp_path / "runs" and run.name.endswith("_tiny")
-    for name in ("config.yaml", "meta.json", "metrics.json", "report.md", "train.log",
-                 "splits.jsonl"):
+    for name in (
+        "config.yaml",
+        "meta.json",
+        "metrics.json",
+        "report.md",
+        "train.log",
+        "splits.jsonl",
+    ):
         assert (run / name).is_file(), name
     metrics = json.loads((run / "metrics.json").read_text())
     assert set(metrics["models"]) == {"tfidf", "encoder", "finetune"}
@@ -98,9 +105,14 @@ def test_training_refuses_leaks(tmp_path, tiny_path, tiny_examples):
         train(load_config(path))
     # Same speech, other sentences: refused unless the set is declared a shared-document sample.
     same_doc = tmp_path / "same_doc.jsonl"
-    write_examples([tiny_examples[0].__class__(id="new", text="A sentence never seen.",
-                                               doc_id=tiny_examples[0].doc_id, frames=())],
-                   same_doc)
+    write_examples(
+        [
+            tiny_examples[0].__class__(
+                id="new", text="A sentence never seen.", doc_id=tiny_examples[0].doc_id, frames=()
+            )
+        ],
+        same_doc,
+    )
     raw["data"] = {"train": str(tiny_path), "eval": {"gold": str(same_doc)}}
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(DataError, match="data.gold: 1 document\\(s\\) also in train"):

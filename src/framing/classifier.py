@@ -56,7 +56,8 @@ def as_texts(texts: Any, method: str = "predict") -> list[str]:
     """Accept a list of strings or a `datasets.Dataset` with a `text` column; reject a bare str."""
     if isinstance(texts, str):
         raise TypeError(
-            f"{method}() expects a list of strings, got str; wrap a single text: clf.{method}([text])"
+            f"{method}() expects a list of strings, got str; "
+            f"wrap a single text: clf.{method}([text])"
         )
     if hasattr(texts, "column_names") and hasattr(texts, "__getitem__"):
         if "text" not in texts.column_names:
@@ -72,7 +73,9 @@ def as_texts(texts: Any, method: str = "predict") -> list[str]:
     return texts
 
 
-def _as_examples(items: Sequence[Example | Mapping[str, Any]], schema: LabelSchema) -> list[Example]:
+def _as_examples(
+    items: Sequence[Example | Mapping[str, Any]], schema: LabelSchema
+) -> list[Example]:
     examples = []
     for i, item in enumerate(items):
         if isinstance(item, Example):
@@ -80,15 +83,22 @@ def _as_examples(items: Sequence[Example | Mapping[str, Any]], schema: LabelSche
         elif isinstance(item, Mapping):
             examples.append(parse_record(dict(item), f"example {i}", schema))
         else:
-            raise TypeError(f"fit() expects Example objects or dicts; item {i} is {type(item).__name__}")
+            raise TypeError(
+                f"fit() expects Example objects or dicts; item {i} is {type(item).__name__}"
+            )
     return examples
 
 
 def _example_record(ex: Example) -> dict[str, Any]:
     return {
-        "id": ex.id, "text": ex.text, "source": ex.source, "doc_id": ex.doc_id, "date": ex.date,
+        "id": ex.id,
+        "text": ex.text,
+        "source": ex.source,
+        "doc_id": ex.doc_id,
+        "date": ex.date,
         "frames": list(ex.frames) if ex.frames is not None else None,
-        "stance": ex.stance, **ex.extra,
+        "stance": ex.stance,
+        **ex.extra,
     }
 
 
@@ -191,7 +201,9 @@ class FramingClassifier:
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         try:
-            model = TypeAdapter(ModelConfig).validate_python({"kind": self.kind, **(self.model or {})})
+            model = TypeAdapter(ModelConfig).validate_python(
+                {"kind": self.kind, **(self.model or {})}
+            )
             train = TrainConfig.model_validate(dict(self.train or {}))
         except ValidationError as exc:
             raise ConfigError(format_validation_error("FramingClassifier arguments", exc)) from None
@@ -220,8 +232,12 @@ class FramingClassifier:
         backend = build_backend(model_config, schema, train_config)
         self.schema_ = schema
         self.history_ = []
-        for info in backend.fit(train, dev_examples, show_progress=show_progress,
-                                score_dev=_dev_scorer(schema, dev_examples)):
+        for info in backend.fit(
+            train,
+            dev_examples,
+            show_progress=show_progress,
+            score_dev=_dev_scorer(schema, dev_examples),
+        ):
             self.history_.append(info)
             if on_epoch is not None:
                 on_epoch(info)
@@ -251,7 +267,9 @@ class FramingClassifier:
         texts = as_texts(texts, "predict_proba")
         targets = self._check_targets(targets)
         frames, stance = self.backend_.predict_proba(
-            texts, batch_size=batch_size, show_progress=show_progress,
+            texts,
+            batch_size=batch_size,
+            show_progress=show_progress,
             targets=None if targets == self.schema_.targets else targets,
         )
         return Probabilities(
@@ -282,9 +300,11 @@ class FramingClassifier:
         batch_size: int | None = None,
         show_progress: bool = False,
     ) -> list[Prediction]:
-        """Per sentence: the frames whose probability reaches its threshold, and stance per target."""
+        """Per sentence: the frames at or above their threshold, and the stance per target."""
         proba = self.predict_proba(
-            as_texts(texts, "predict"), targets=targets, batch_size=batch_size,
+            as_texts(texts, "predict"),
+            targets=targets,
+            batch_size=batch_size,
             show_progress=show_progress,
         )
         return predictions_from(proba, self.thresholds_)
@@ -304,8 +324,11 @@ class FramingClassifier:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
         try:
             self.backend_.save(tmp)
-            files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*"))
-                     if p.is_file()}
+            files = {
+                p.relative_to(tmp).as_posix(): _sha256(p)
+                for p in sorted(tmp.rglob("*"))
+                if p.is_file()
+            }
             index = {
                 "format": FORMAT,
                 "kind": self.kind,
@@ -340,7 +363,9 @@ class FramingClassifier:
             else:
                 clf.backend_ = load_backend(index["kind"], path, schema, index.get("params", {}))
         except (OSError, KeyError, ValueError) as exc:
-            raise ModelError(f"{path}: could not rebuild the {index['kind']} model ({exc})") from None
+            raise ModelError(
+                f"{path}: could not rebuild the {index['kind']} model ({exc})"
+            ) from None
         clf.schema_ = schema
         clf.thresholds_ = {k: float(v) for k, v in index.get("thresholds", {}).items()}
         clf.history_ = []
@@ -420,7 +445,7 @@ def predictions_from(proba: Probabilities, thresholds: Mapping[str, float]) -> l
 def _dev_scorer(
     schema: LabelSchema, dev: Sequence[Example] | None
 ) -> Callable[[Backend], dict[str, float]] | None:
-    """A function scoring a backend on dev (macro F1 over frames and stance), for model selection."""
+    """A function scoring a backend on dev (macro F1, frames and stance) to select epochs."""
     if not dev:
         return None
 

@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _friendly(func: F) -> F:
-    """User errors print one clean message and exit 1; anything else is a bug and keeps its traceback."""
+    """User errors print one clean line and exit 1; any other error is a bug: traceback kept."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -89,8 +89,9 @@ def check_cmd(
             f"{t}: " + ", ".join(f"{k} {v}" for k, v in labels.items())
             for t, labels in counts["stance"].items()
         )
-        typer.echo(f"  {split}: {counts['n']} examples | frames: {frames or '-'} | "
-                   f"stance: {stance or '-'}")
+        typer.echo(
+            f"  {split}: {counts['n']} examples | frames: {frames or '-'} | stance: {stance or '-'}"
+        )
 
 
 @app.command("evaluate")
@@ -107,17 +108,21 @@ def evaluate_cmd(
     from framing.scoring import evaluate_model
 
     _setup_logging(quiet)
-    result = evaluate_model(model, data, name=name, output=output, bootstrap=bootstrap,
-                            show_progress=not quiet)
-    typer.echo(json.dumps({"macro_f1": result.metrics.get("macro_f1"),
-                           "output": str(result.output)}))
+    result = evaluate_model(
+        model, data, name=name, output=output, bootstrap=bootstrap, show_progress=not quiet
+    )
+    typer.echo(
+        json.dumps({"macro_f1": result.metrics.get("macro_f1"), "output": str(result.output)})
+    )
 
 
 @app.command("predict")
 @_friendly
 def predict_cmd(
     model: Path = typer.Argument(..., help="Model folder."),
-    input: str = typer.Argument("-", help="JSONL, CSV or plain text (one sentence per line); - for stdin."),
+    input: str = typer.Argument(
+        "-", help="JSONL, CSV or plain text (one sentence per line); - for stdin."
+    ),
     output: Optional[Path] = typer.Option(None, help="JSONL output file (default stdout)."),  # noqa: UP045
     text_field: str = typer.Option("text", help="Column holding the text in JSONL/CSV input."),
     target: list[str] = typer.Option([], help="Stance target to ask about (repeatable)."),
@@ -127,8 +132,15 @@ def predict_cmd(
     """Predict frames and stance with probabilities; writes one JSON line per sentence."""
     from framing.scoring import predict_file
 
-    n = predict_file(model, input, output, text_field=text_field, targets=target or None,
-                     batch_size=batch_size, show_progress=not quiet)
+    n = predict_file(
+        model,
+        input,
+        output,
+        text_field=text_field,
+        targets=target or None,
+        batch_size=batch_size,
+        show_progress=not quiet,
+    )
     if output is not None:
         typer.echo(f"{n} predictions written to {output}", err=True)
 
@@ -136,9 +148,11 @@ def predict_cmd(
 @app.command("compare")
 @_friendly
 def compare_cmd(
-    config: Path = typer.Argument(..., help="Comparison config (YAML), e.g. configs/compare/un_default.yaml."),
+    config: Path = typer.Argument(
+        ..., help="Comparison config (YAML), e.g. configs/compare/un_default.yaml."
+    ),
     set_: list[str] = typer.Option([], "--set", help="Override a key: --set bootstrap.n=200"),
-    model: Optional[Path] = typer.Option(None, help="Model folder (overrides the config's `model`)."),  # noqa: UP045
+    model: Path | None = typer.Option(None, help="Model folder (overrides the config's `model`)."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, help="Output folder (must not exist)."),  # noqa: UP045
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:

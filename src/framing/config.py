@@ -1,4 +1,4 @@
-"""Experiment configs: YAML files checked by pydantic, with spaCy-style `--set key=value` overrides."""
+"""Experiment configs: YAML checked by pydantic, with spaCy-style `--set key=value` overrides."""
 
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
     if "model" in raw and "models" not in raw:
         raw["models"] = [raw.pop("model")]
     overrides = [
-        "models.0." + item[len("model."):] if item.startswith("model.") else item
+        "models.0." + item[len("model.") :] if item.startswith("model.") else item
         for item in overrides
     ]
     raw = apply_overrides(raw, overrides)

@@ -93,7 +93,9 @@ def _csv_labels(record: dict[str, Any], path: Path, line_no: int) -> dict[str, A
             try:
                 record["frames"] = json.loads(text)
             except json.JSONDecodeError:
-                raise DataError(f"{path} line {line_no}: field 'frames' is not a JSON list") from None
+                raise DataError(
+                    f"{path} line {line_no}: field 'frames' is not a JSON list"
+                ) from None
         elif text:
             record["frames"] = [part.strip() for part in text.split(";") if part.strip()]
         else:
@@ -120,7 +122,9 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     elif suffixes in (".csv", ".csv.gz"):
         yield from _iter_csv(path)
     else:
-        raise DataError(f"{path}: unsupported file type {suffixes!r}; expected .jsonl, .jsonl.gz or .csv")
+        raise DataError(
+            f"{path}: unsupported file type {suffixes!r}; expected .jsonl, .jsonl.gz or .csv"
+        )
 
 
 def _as_str(value: Any, where: str, name: str, required: bool) -> str | None:
@@ -191,9 +195,7 @@ def _remap(record: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def parse_record(
-    record: dict[str, Any], where: str, schema: LabelSchema | None = None
-) -> Example:
+def parse_record(record: dict[str, Any], where: str, schema: LabelSchema | None = None) -> Example:
     """Check one canonical record and turn it into an Example; `where` is 'file line N'."""
     text = _as_str(record.get("text"), where, "text", required=True)
     assert text is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class FramingError(Exception):
-    """Base class for every error framing raises on purpose (the CLI prints these without a traceback)."""
+    """Base of every error framing raises on purpose (the CLI prints it without a traceback)."""
 
 
 class ConfigError(FramingError, ValueError):

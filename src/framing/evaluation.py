@@ -56,7 +56,9 @@ def _interval(samples: np.ndarray, ci: float) -> list[float | None]:
     return [round(float(low), 6), round(float(high), 6)]
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 10
+) -> float:
     """ECE: the bin-weighted gap between mean confidence and accuracy (equal-width bins)."""
     if confidence.size == 0:
         return float("nan")
@@ -71,8 +73,15 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 
 def frame_metrics(
-    gold: np.ndarray, pred: np.ndarray, proba: np.ndarray, names: Sequence[str],
-    doc: np.ndarray, n_docs: int, weights: np.ndarray | None, ci: float, bins: int,
+    gold: np.ndarray,
+    pred: np.ndarray,
+    proba: np.ndarray,
+    names: Sequence[str],
+    doc: np.ndarray,
+    n_docs: int,
+    weights: np.ndarray | None,
+    ci: float,
+    bins: int,
 ) -> dict[str, Any]:
     """Multi-label frame metrics; `gold`, `pred` are (n, n_frames) booleans."""
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -114,9 +123,16 @@ def frame_metrics(
 
 
 def stance_metrics(
-    gold: np.ndarray, pred: np.ndarray, proba: np.ndarray, labels: Sequence[str],
-    favor_against: Sequence[str], doc: np.ndarray, n_docs: int, weights: np.ndarray | None,
-    ci: float, bins: int,
+    gold: np.ndarray,
+    pred: np.ndarray,
+    proba: np.ndarray,
+    labels: Sequence[str],
+    favor_against: Sequence[str],
+    doc: np.ndarray,
+    n_docs: int,
+    weights: np.ndarray | None,
+    ci: float,
+    bins: int,
 ) -> dict[str, Any]:
     """Single-label stance metrics for one target; `gold`, `pred` are label indices."""
     k = len(labels)
@@ -192,7 +208,14 @@ def evaluate(
         cut = np.array([thresholds.get(f, 0.5) for f in schema.frames])
         frame_proba = proba.frames[rows]
         result["frames"] = frame_metrics(
-            gold, frame_proba >= cut, frame_proba, schema.frames, doc, n_docs, weights, ci,
+            gold,
+            frame_proba >= cut,
+            frame_proba,
+            schema.frames,
+            doc,
+            n_docs,
+            weights,
+            ci,
             calibration_bins,
         )
         summary.extend(v["f1"] for v in result["frames"]["per_label"].values())
@@ -209,8 +232,16 @@ def evaluate(
         gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]
         target_proba = proba.stance[target][rows]
         stance_blocks[target] = stance_metrics(
-            gold, target_proba.argmax(1), target_proba, schema.stance_labels, favor_against,
-            doc, n_docs, weights, ci, calibration_bins,
+            gold,
+            target_proba.argmax(1),
+            target_proba,
+            schema.stance_labels,
+            favor_against,
+            doc,
+            n_docs,
+            weights,
+            ci,
+            calibration_bins,
         )
         summary.append(stance_blocks[target]["macro_f1"])
     if stance_blocks:
@@ -226,8 +257,12 @@ def evaluate(
 
 
 def _by_source(
-    examples: Sequence[Example], proba: Probabilities, schema: LabelSchema,
-    thresholds: dict[str, float], favor_against: Sequence[str], bins: int,
+    examples: Sequence[Example],
+    proba: Probabilities,
+    schema: LabelSchema,
+    thresholds: dict[str, float],
+    favor_against: Sequence[str],
+    bins: int,
 ) -> dict[str, Any]:
     sources = sorted({ex.source for ex in examples})
     if len(sources) < 2:
@@ -236,12 +271,20 @@ def _by_source(
     for source in sources:
         rows = [i for i, ex in enumerate(examples) if ex.source == source]
         sub = Probabilities(
-            proba.frames[rows], {t: p[rows] for t, p in proba.stance.items()},
-            proba.frame_names, proba.stance_labels,
+            proba.frames[rows],
+            {t: p[rows] for t, p in proba.stance.items()},
+            proba.frame_names,
+            proba.stance_labels,
         )
         block = evaluate(
-            [examples[i] for i in rows], sub, schema, thresholds, bootstrap=0,
-            favor_against=favor_against, calibration_bins=bins, by_source=False,
+            [examples[i] for i in rows],
+            sub,
+            schema,
+            thresholds,
+            bootstrap=0,
+            favor_against=favor_against,
+            calibration_bins=bins,
+            by_source=False,
         )
         out[source] = {
             "n": block["n"],

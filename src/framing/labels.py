@@ -79,7 +79,9 @@ class _SchemaFile(BaseModel):
     def _names_are_plain(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
             if not _NAME.match(str(key)):
-                raise ValueError(f"label name {key!r} must be letters, digits, '_', '-', '.' or space")
+                raise ValueError(
+                    f"label name {key!r} must be letters, digits, '_', '-', '.' or space"
+                )
         return value
 
 

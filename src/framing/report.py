@@ -567,40 +567,59 @@ def _set_tables(name: str, block: dict[str, Any]) -> list[str]:
     if frames:
         lines += [
             f"Frames: micro-F1 {_fmt_metric(frames['micro_f1'], frames.get('micro_f1_ci'))}, "
-            f"macro-F1 {_fmt_metric(frames['macro_f1'], frames.get('macro_f1_ci'))}", "",
+            f"macro-F1 {_fmt_metric(frames['macro_f1'], frames.get('macro_f1_ci'))}",
+            "",
             "| frame | precision | recall | F1 [95% CI] | support | ECE |",
             "|---|---|---|---|---|---|",
         ]
         for label, m in frames["per_label"].items():
             lines.append(
                 f"| {label} | {_fmt_metric(m['precision'])} | {_fmt_metric(m['recall'])} | "
-                f"{_fmt_metric(m['f1'], m.get('f1_ci'))} | {m['support']} | {_fmt_metric(frames['ece'][label])} |"
+                f"{_fmt_metric(m['f1'], m.get('f1_ci'))} | {m['support']} | "
+                f"{_fmt_metric(frames['ece'][label])} |"
             )
         lines.append("")
     for target, m in (block.get("stance") or {}).items():
         lines += [
-            f"Stance toward **{target}**: accuracy {_fmt_metric(m['accuracy'], m.get('accuracy_ci'))}, "
+            f"Stance toward **{target}**: "
+            f"accuracy {_fmt_metric(m['accuracy'], m.get('accuracy_ci'))}, "
             f"macro-F1 {_fmt_metric(m['macro_f1'], m.get('macro_f1_ci'))}, "
-            f"F_avg (favor/against) {_fmt_metric(m['f1_favor_against'], m.get('f1_favor_against_ci'))}, "
-            f"ECE {_fmt_metric(m['ece'])}", "",
-            "| label | precision | recall | F1 | support |", "|---|---|---|---|---|",
+            "F_avg (favor/against) "
+            f"{_fmt_metric(m['f1_favor_against'], m.get('f1_favor_against_ci'))}, "
+            f"ECE {_fmt_metric(m['ece'])}",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
         ]
         for label, s in m["per_label"].items():
-            lines.append(f"| {label} | {_fmt_metric(s['precision'])} | {_fmt_metric(s['recall'])} | "
-                         f"{_fmt_metric(s['f1'])} | {s['support']} |")
+            lines.append(
+                f"| {label} | {_fmt_metric(s['precision'])} | {_fmt_metric(s['recall'])} | "
+                f"{_fmt_metric(s['f1'])} | {s['support']} |"
+            )
         labels = m["confusion"]["labels"]
-        lines += ["", "Confusion (rows gold, columns predicted):", "",
-                  "| gold \\ pred | " + " | ".join(labels) + " |",
-                  "|---" * (len(labels) + 1) + "|"]
+        lines += [
+            "",
+            "Confusion (rows gold, columns predicted):",
+            "",
+            "| gold \\ pred | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
         for label, row in zip(labels, m["confusion"]["matrix"]):
             lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
         lines.append("")
     by_source = block.get("by_source") or {}
     if by_source:
-        lines += ["By source:", "", "| source | n | macro-F1 | frames macro-F1 |", "|---|---|---|---|"]
+        lines += [
+            "By source:",
+            "",
+            "| source | n | macro-F1 | frames macro-F1 |",
+            "|---|---|---|---|",
+        ]
         for source, s in by_source.items():
-            lines.append(f"| {source} | {s['n']} | {_fmt_metric(s['macro_f1'])} | "
-                         f"{_fmt_metric(s['frames_macro_f1'])} |")
+            lines.append(
+                f"| {source} | {s['n']} | {_fmt_metric(s['macro_f1'])} | "
+                f"{_fmt_metric(s['frames_macro_f1'])} |"
+            )
         lines.append("")
     return lines
 
@@ -609,16 +628,25 @@ def render_run_report(name: str, metrics: dict[str, Any]) -> str:
     """The run's report.md: which model won on dev, then each model's tables per set."""
     models = metrics["models"]
     sets = sorted({s for m in models.values() for s in m["eval"]})
-    lines = [f"# Run `{name}`", "",
-             f"Best on dev: **{metrics['best_model']}** (selected on {metrics['select_on']}). "
-             "macro-F1 here is the mean of each frame's F1 and each target's stance macro-F1.", "",
-             "| model | kind | train s | dev macro-F1 | " + " | ".join(f"{s} macro-F1" for s in sets)
-             + " |", "|---" * (4 + len(sets)) + "|"]
+    lines = [
+        f"# Run `{name}`",
+        "",
+        f"Best on dev: **{metrics['best_model']}** (selected on {metrics['select_on']}). "
+        "macro-F1 here is the mean of each frame's F1 and each target's stance macro-F1.",
+        "",
+        "| model | kind | train s | dev macro-F1 | "
+        + " | ".join(f"{s} macro-F1" for s in sets)
+        + " |",
+        "|---" * (4 + len(sets)) + "|",
+    ]
     for model, m in models.items():
         dev = (m.get("dev") or {}).get("macro_f1")
         cells = [_fmt_metric(m["eval"].get(s, {}).get("macro_f1")) for s in sets]
-        lines.append(f"| {model} | {m['kind']} | {m['train_seconds']:.1f} | {_fmt_metric(dev)} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {model} | {m['kind']} | {m['train_seconds']:.1f} | {_fmt_metric(dev)} | "
+            + " | ".join(cells)
+            + " |"
+        )
     lines.append("")
     for model, m in models.items():
         lines += [f"## {model}", ""]

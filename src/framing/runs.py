@@ -54,8 +54,10 @@ def start_run(output_dir: Path, name: str, explicit: Path | None = None) -> RunD
 def finish_run(run: RunDir) -> Path:
     """Rename the finished folder into place (atomic on one file system)."""
     if run.final.exists():
-        raise FramingError(f"output folder {run.final} appeared while the run was going; kept "
-                           f"the new run at {run.tmp}")
+        raise FramingError(
+            f"output folder {run.final} appeared while the run was going; kept "
+            f"the new run at {run.tmp}"
+        )
     os.replace(run.tmp, run.final)
     return run.final
 
@@ -69,19 +71,35 @@ def abandon_run(run: RunDir, keep: bool) -> None:
 def git_state(cwd: Path | None = None) -> dict[str, Any]:
     """The commit and whether the work tree differs from it (None outside a git checkout)."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=cwd, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, cwd=cwd, timeout=10,
-                               check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
         return {"sha": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.SubprocessError):
         return {"sha": None, "dirty": None}
 
 
 def run_meta(
-    *, started: datetime, finished: datetime, data_files: Mapping[str, str], device: str,
-    argv: Sequence[str] | None = None, extra: Mapping[str, Any] | None = None,
+    *,
+    started: datetime,
+    finished: datetime,
+    data_files: Mapping[str, str],
+    device: str,
+    argv: Sequence[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """meta.json: versions, git state, device, argv, timing and the hash of every data file."""
     from framing.classifier import library_versions

@@ -38,8 +38,9 @@ def _pooled_module(encoder: Any) -> Any:
             self.encoder = encoder
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
 
@@ -71,8 +72,9 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent))
     try:
-        sample = tokenizer(["a short sentence", "and a second, longer sentence"], padding=True,
-                           return_tensors="pt")
+        sample = tokenizer(
+            ["a short sentence", "and a second, longer sentence"], padding=True, return_tensors="pt"
+        )
         if "token_type_ids" not in sample:
             sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
         fp32 = tmp / "fp32.onnx"
@@ -82,16 +84,26 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _pooled_module(encoder), tuple(sample[name] for name in INPUTS), str(fp32),
-                input_names=list(INPUTS), output_names=["pooled"],
-                dynamic_axes={**axes, "pooled": {0: "batch"}}, opset_version=17, dynamo=False,
+                _pooled_module(encoder),
+                tuple(sample[name] for name in INPUTS),
+                str(fp32),
+                input_names=list(INPUTS),
+                output_names=["pooled"],
+                dynamic_axes={**axes, "pooled": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
             )
         if quantize:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic logs a root warning
-            quantize_dynamic(str(fp32), str(tmp / GRAPH), weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul"], per_channel=True)
+            quantize_dynamic(
+                str(fp32),
+                str(tmp / GRAPH),
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul"],
+                per_channel=True,
+            )
             fp32.unlink()
         else:
             fp32.rename(tmp / GRAPH)
@@ -100,9 +112,16 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
             if (model_dir / name).is_file():
                 shutil.copy2(model_dir / name, tmp / name)
         files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
-        new_index = {**index, "runtime": "onnx", "quantized": quantize, "files": files,
-                     "exported_from": {"path": str(model_dir),
-                                       "framing.json": _sha256(model_dir / "framing.json")}}
+        new_index = {
+            **index,
+            "runtime": "onnx",
+            "quantized": quantize,
+            "files": files,
+            "exported_from": {
+                "path": str(model_dir),
+                "framing.json": _sha256(model_dir / "framing.json"),
+            },
+        }
         (tmp / "framing.json").write_text(json.dumps(new_index, indent=2) + "\n")
         os.replace(tmp, output)
     except BaseException:
@@ -124,8 +143,9 @@ class OnnxBackend:
         self.batch_size = int(params.get("batch_size", 64))
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
-        self.session = ort.InferenceSession(str(path / GRAPH), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(path / GRAPH), options, providers=["CPUExecutionProvider"]
+        )
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.heads: Any = None
         self.weights: dict[str, np.ndarray] = {}
@@ -135,20 +155,27 @@ class OnnxBackend:
             from framing.models.linear import LinearHeads
 
             meta = json.loads((path / "heads.json").read_text(encoding="utf-8"))
-            self.heads = LinearHeads.from_state(schema, load_file(str(path / "heads.safetensors")),
-                                                meta)
+            self.heads = LinearHeads.from_state(
+                schema, load_file(str(path / "heads.safetensors")), meta
+            )
         else:
             from safetensors.numpy import load_file
 
             self.weights = load_file(str(path / "heads.safetensors"))
 
-    def fit(self, train: Sequence[Example], dev: Sequence[Example] | None, *,
-            show_progress: bool = False,
-            score_dev: Callable[[Any], dict[str, float]] | None = None) -> Iterator[EpochInfo]:
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None,
+        *,
+        show_progress: bool = False,
+        score_dev: Callable[[Any], dict[str, float]] | None = None,
+    ) -> Iterator[EpochInfo]:
         raise FramingError("an exported ONNX model is for inference only; train the torch model")
 
-    def _pooled(self, texts: list[str], pairs: list[str] | None, batch_size: int,
-                show_progress: bool) -> np.ndarray:
+    def _pooled(
+        self, texts: list[str], pairs: list[str] | None, batch_size: int, show_progress: bool
+    ) -> np.ndarray:
         from framing.models.encoder import progress
 
         lengths = [len(t) for t in texts]
@@ -156,21 +183,36 @@ class OnnxBackend:
         for batch in progress(length_sorted_batches(lengths, batch_size), show_progress, "scoring"):
             chunk = [texts[i] for i in batch]
             if pairs is None:
-                enc = self.tokenizer(chunk, padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="np")
+                enc = self.tokenizer(
+                    chunk,
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="np",
+                )
             else:
-                enc = self.tokenizer([pairs[i] for i in batch], chunk, padding=True,
-                                     truncation="only_second", max_length=self.max_length,
-                                     return_tensors="np")
+                enc = self.tokenizer(
+                    [pairs[i] for i in batch],
+                    chunk,
+                    padding=True,
+                    truncation="only_second",
+                    max_length=self.max_length,
+                    return_tensors="np",
+                )
             feed = {name: enc[name].astype(np.int64) for name in INPUTS if name in enc}
             if "token_type_ids" not in feed:
                 feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
             out[batch] = self.session.run(None, feed)[0]
         return out
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int | None = None,
-                      show_progress: bool = False, targets: Sequence[str] | None = None
-                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        show_progress: bool = False,
+        targets: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         from framing.models.finetune import target_text
 
         texts = list(texts)

@@ -25,8 +25,13 @@ class EvaluationResult:
 
 
 def evaluate_model(
-    model: Path, data: Path, *, name: str | None = None, output: Path | None = None,
-    bootstrap: int = 1000, show_progress: bool = False,
+    model: Path,
+    data: Path,
+    *,
+    name: str | None = None,
+    output: Path | None = None,
+    bootstrap: int = 1000,
+    show_progress: bool = False,
 ) -> EvaluationResult:
     """Score a labelled file with a saved model; write metrics.json, predictions and report.md."""
     from framing.report import render_run_report
@@ -39,14 +44,25 @@ def evaluate_model(
     metrics = evaluate(examples, proba, clf.schema, clf.thresholds, bootstrap=bootstrap)
     run = start_run(Path("experiments/evaluations"), name, output)
     try:
-        write_json(run.tmp / "metrics.json", {"model": str(model), "data": str(data), name: metrics})
+        write_json(
+            run.tmp / "metrics.json", {"model": str(model), "data": str(data), name: metrics}
+        )
         rows = prediction_rows(examples, proba, clf.thresholds)
         with open(run.tmp / "predictions.jsonl", "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        summary = {"select_on": "-", "best_model": clf.kind,
-                   "models": {clf.kind: {"kind": clf.kind, "train_seconds": 0.0, "dev": None,
-                                          "eval": {name: metrics}}}}
+        summary = {
+            "select_on": "-",
+            "best_model": clf.kind,
+            "models": {
+                clf.kind: {
+                    "kind": clf.kind,
+                    "train_seconds": 0.0,
+                    "dev": None,
+                    "eval": {name: metrics},
+                }
+            },
+        }
         (run.tmp / "report.md").write_text(
             render_run_report(f"evaluate {model} on {data}", summary), encoding="utf-8"
         )
@@ -85,8 +101,14 @@ def _plain_lines(handle: IO[str], name: str) -> Iterator[tuple[str, str]]:
 
 
 def predict_file(
-    model: Path, source: str, output: Path | None, *, text_field: str = "text",
-    targets: Sequence[str] | None = None, batch_size: int = 64, show_progress: bool = False,
+    model: Path,
+    source: str,
+    output: Path | None,
+    *,
+    text_field: str = "text",
+    targets: Sequence[str] | None = None,
+    batch_size: int = 64,
+    show_progress: bool = False,
     chunk_size: int = 4096,
 ) -> int:
     """Stream predictions with probabilities as JSONL; memory stays flat however long the input.
@@ -130,8 +152,11 @@ def predict_file(
 
 
 def _write_chunk(
-    clf: FramingClassifier, chunk: list[tuple[str, str]], handle: IO[str],
-    targets: Sequence[str] | None, batch_size: int,
+    clf: FramingClassifier,
+    chunk: list[tuple[str, str]],
+    handle: IO[str],
+    targets: Sequence[str] | None,
+    batch_size: int,
 ) -> int:
     texts = [text for _, text in chunk]
     proba = clf.predict_proba(texts, targets=targets, batch_size=batch_size)
@@ -143,11 +168,16 @@ def _write_chunk(
             "frames": pred.frames,
             "stance": pred.stance,
             "proba": {
-                "frames": {f: round(float(proba.frames[i, j]), 5)
-                           for j, f in enumerate(proba.frame_names)},
-                "stance": {t: {label: round(float(p[i, k]), 5)
-                               for k, label in enumerate(proba.stance_labels)}
-                           for t, p in proba.stance.items()},
+                "frames": {
+                    f: round(float(proba.frames[i, j]), 5) for j, f in enumerate(proba.frame_names)
+                },
+                "stance": {
+                    t: {
+                        label: round(float(p[i, k]), 5)
+                        for k, label in enumerate(proba.stance_labels)
+                    }
+                    for t, p in proba.stance.items()
+                },
             },
         }
         handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -61,8 +61,10 @@ class RunResult:
 def _count_labels(examples: Sequence[Example], schema: LabelSchema) -> dict[str, Any]:
     frames = {f: sum(1 for ex in examples if ex.frames and f in ex.frames) for f in schema.frames}
     stance = {
-        t: {label: sum(1 for ex in examples if ex.stance and ex.stance.get(t) == label)
-            for label in schema.stance_labels}
+        t: {
+            label: sum(1 for ex in examples if ex.stance and ex.stance.get(t) == label)
+            for label in schema.stance_labels
+        }
         for t in schema.targets
     }
     return {"n": len(examples), "frames": frames, "stance": stance}
@@ -74,7 +76,9 @@ def _read_all(paths: list[Path], schema: LabelSchema, fields: dict[str, str]) ->
     for path in paths:
         for ex in read_examples(path, schema, fields):
             if ex.id in seen:
-                raise DataError(f"{path}: id '{ex.id}' is also in {seen[ex.id]}; ids must be unique")
+                raise DataError(
+                    f"{path}: id '{ex.id}' is also in {seen[ex.id]}; ids must be unique"
+                )
             seen[ex.id] = path
             examples.append(ex)
     return examples
@@ -84,8 +88,10 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
     """Read every file named in the config and check it against the schema (no training)."""
     schema = load_schema(config.schema_)
     fields = config.data.fields
-    keyed: dict[str, list[Path]] = {"train": as_paths(config.data.train),
-                                     "dev": as_paths(config.data.dev)}
+    keyed: dict[str, list[Path]] = {
+        "train": as_paths(config.data.train),
+        "dev": as_paths(config.data.dev),
+    }
     for name, value in config.data.eval.items():
         keyed[f"eval.{name}"] = as_paths(value)
     for key, paths in keyed.items():
@@ -94,12 +100,14 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
                 raise DataError(f"data.{key}: file not found: {path}")
     train = _read_all(keyed["train"], schema, fields)
     dev = _read_all(keyed["dev"], schema, fields) or None
-    evals = {name: _read_all(as_paths(value), schema, fields)
-             for name, value in config.data.eval.items()}
+    evals = {
+        name: _read_all(as_paths(value), schema, fields) for name, value in config.data.eval.items()
+    }
     if dev is None and config.data.split is not None:
         split = config.data.split
-        parts = split_examples(train, [1 - split.dev - split.test, split.dev, split.test],
-                               split.seed)
+        parts = split_examples(
+            train, [1 - split.dev - split.test, split.dev, split.test], split.seed
+        )
         train, dev = parts[0], parts[1] or None
         if parts[2]:
             evals = {"test": parts[2], **evals}
@@ -111,7 +119,9 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
 
 
 def _check_disjoint(
-    train: list[Example], dev: list[Example] | None, evals: dict[str, list[Example]],
+    train: list[Example],
+    dev: list[Example] | None,
+    evals: dict[str, list[Example]],
     shared_ok: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """A document (or sentence) in train and in dev/eval would inflate every score: refuse it."""
@@ -149,25 +159,36 @@ def prediction_rows(
             gold["frames"] = list(ex.frames)
         if ex.stance:
             gold["stance"] = dict(ex.stance)
-        rows.append({
-            "id": ex.id,
-            "source": ex.source,
-            "gold": gold,
-            "pred": {"frames": pred.frames, "stance": pred.stance},
-            "proba": {
-                "frames": {f: round(float(proba.frames[i, j]), 6)
-                           for j, f in enumerate(proba.frame_names)},
-                "stance": {t: {label: round(float(p[i, k]), 6)
-                               for k, label in enumerate(proba.stance_labels)}
-                           for t, p in proba.stance.items()},
-            },
-        })
+        rows.append(
+            {
+                "id": ex.id,
+                "source": ex.source,
+                "gold": gold,
+                "pred": {"frames": pred.frames, "stance": pred.stance},
+                "proba": {
+                    "frames": {
+                        f: round(float(proba.frames[i, j]), 6)
+                        for j, f in enumerate(proba.frame_names)
+                    },
+                    "stance": {
+                        t: {
+                            label: round(float(p[i, k]), 6)
+                            for k, label in enumerate(proba.stance_labels)
+                        }
+                        for t, p in proba.stance.items()
+                    },
+                },
+            }
+        )
     return rows
 
 
 def evaluate_sets(
-    clf: FramingClassifier, sets: dict[str, list[Example]], config: ExperimentConfig,
-    out_dir: Path | None, show_progress: bool = False,
+    clf: FramingClassifier,
+    sets: dict[str, list[Example]],
+    config: ExperimentConfig,
+    out_dir: Path | None,
+    show_progress: bool = False,
 ) -> dict[str, Any]:
     """Metrics for each named set (and predictions files when `out_dir` is given)."""
     ev = config.evaluation
@@ -175,22 +196,32 @@ def evaluate_sets(
     for name, examples in sets.items():
         proba = clf.predict_proba([ex.text for ex in examples], show_progress=show_progress)
         results[name] = evaluate(
-            examples, proba, clf.schema, clf.thresholds, bootstrap=ev.bootstrap, ci=ev.ci,
-            favor_against=ev.favor_against, calibration_bins=ev.calibration_bins,
+            examples,
+            proba,
+            clf.schema,
+            clf.thresholds,
+            bootstrap=ev.bootstrap,
+            ci=ev.ci,
+            favor_against=ev.favor_against,
+            calibration_bins=ev.calibration_bins,
             seed=config.train.seed,
         )
         if out_dir is not None:
             (out_dir / "predictions").mkdir(exist_ok=True)
             file = "dev.jsonl" if name == "dev" else f"eval-{name}.jsonl"
-            write_jsonl(out_dir / "predictions" / file,
-                        prediction_rows(examples, proba, clf.thresholds))
+            write_jsonl(
+                out_dir / "predictions" / file, prediction_rows(examples, proba, clf.thresholds)
+            )
     return results
 
 
 def _history_row(info: EpochInfo) -> dict[str, Any]:
     return {
-        "epoch": info.epoch, "step": info.step, "train_loss": info.train_loss,
-        "seconds": round(info.seconds, 3), **{f"dev_{k}": v for k, v in info.dev.items()},
+        "epoch": info.epoch,
+        "step": info.step,
+        "train_loss": info.train_loss,
+        "seconds": round(info.seconds, 3),
+        **{f"dev_{k}": v for k, v in info.dev.items()},
     }
 
 
@@ -278,8 +309,12 @@ def train(
 
 
 def _train_into(
-    run: RunDir, config: ExperimentConfig, data: Datasets, started: datetime,
-    show_progress: bool, argv: Sequence[str] | None,
+    run: RunDir,
+    config: ExperimentConfig,
+    data: Datasets,
+    started: datetime,
+    show_progress: bool,
+    argv: Sequence[str] | None,
 ) -> dict[str, Any]:
     from framing.report import render_run_report
 
@@ -292,20 +327,31 @@ def _train_into(
     counts.update({name: _count_labels(ex, data.schema) for name, ex in data.eval.items()})
     per_model: dict[str, Any] = {}
     for index, name in enumerate(model_names(config)):
-        logger.info("training %s (%s) on %d examples", name, config.models[index].kind,
-                    len(data.train))
+        logger.info(
+            "training %s (%s) on %d examples", name, config.models[index].kind, len(data.train)
+        )
         per_model[name] = _fit_one(index, config, data, run.tmp / name, show_progress)
     best = _best_model(per_model)
-    metrics = {"select_on": "dev macro_f1", "best_model": best, "label_counts": counts,
-               "models": per_model}
+    metrics = {
+        "select_on": "dev macro_f1",
+        "best_model": best,
+        "label_counts": counts,
+        "models": per_model,
+    }
     write_json(run.tmp / "metrics.json", metrics)
     (run.tmp / "report.md").write_text(render_run_report(config.name, metrics), encoding="utf-8")
     write_jsonl(run.tmp / "splits.jsonl", _split_rows(data))
     finished = datetime.now(timezone.utc)
-    write_json(run.tmp / "meta.json", run_meta(
-        started=started, finished=finished, data_files=data.files, device=_device(config),
-        argv=argv,
-    ))
+    write_json(
+        run.tmp / "meta.json",
+        run_meta(
+            started=started,
+            finished=finished,
+            data_files=data.files,
+            device=_device(config),
+            argv=argv,
+        ),
+    )
     return {"metrics": metrics, "best": best}
 
 

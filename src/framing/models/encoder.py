@@ -113,14 +113,21 @@ class SentenceEncoder:
         if todo:
             first = {k: t for k, t in zip(keys, texts)}
             new_texts = [first[k] for k in todo]
-            lengths = [len(ids) for ids in self.tokenizer(new_texts, truncation=True,
-                                                          max_length=self.max_length)["input_ids"]]
+            lengths = [
+                len(ids)
+                for ids in self.tokenizer(new_texts, truncation=True, max_length=self.max_length)[
+                    "input_ids"
+                ]
+            ]
             batches = length_sorted_batches(lengths, batch_size)
             with torch.inference_mode():
                 for batch in progress(batches, show_progress, "encoding"):
                     enc = self.tokenizer(
-                        [new_texts[i] for i in batch], padding=True, truncation=True,
-                        max_length=self.max_length, return_tensors="pt",
+                        [new_texts[i] for i in batch],
+                        padding=True,
+                        truncation=True,
+                        max_length=self.max_length,
+                        return_tensors="pt",
                     ).to(self.device)
                     hidden = self.model(**enc).last_hidden_state
                     pooled = torch.nn.functional.normalize(
@@ -167,7 +174,9 @@ class EncoderBackend:
         start = time.perf_counter()
         encoder = self._encoder()
         X = encoder.encode([ex.text for ex in train], self.batch_size, show_progress)
-        X_dev = encoder.encode([ex.text for ex in dev], self.batch_size, show_progress) if dev else None
+        X_dev = (
+            encoder.encode([ex.text for ex in dev], self.batch_size, show_progress) if dev else None
+        )
         self.heads = LinearHeads(self.schema, self.C, self.seed).fit(X, train, X_dev, dev)
         scores = score_dev(self) if score_dev is not None and dev else {}
         yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)

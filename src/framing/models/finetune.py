@@ -22,7 +22,13 @@ import numpy as np
 from framing.data import Example
 from framing.labels import LabelSchema
 from framing.models import EpochInfo
-from framing.models.encoder import length_sorted_batches, mean_pool, pick_device, progress, resolve_base
+from framing.models.encoder import (
+    length_sorted_batches,
+    mean_pool,
+    pick_device,
+    progress,
+    resolve_base,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -107,11 +113,22 @@ class FinetuneBackend:
 
     def _encode(self, texts: Sequence[str], pairs: Sequence[str] | None = None) -> dict[str, Any]:
         if pairs is None:
-            enc = self.tokenizer(list(texts), padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="pt")
+            enc = self.tokenizer(
+                list(texts),
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
         else:
-            enc = self.tokenizer(list(pairs), list(texts), padding=True, truncation="only_second",
-                                 max_length=self.max_length, return_tensors="pt")
+            enc = self.tokenizer(
+                list(pairs),
+                list(texts),
+                padding=True,
+                truncation="only_second",
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
         return {k: v.to(self.device) for k, v in enc.items()}
 
     def _steps(
@@ -120,8 +137,13 @@ class FinetuneBackend:
         """One epoch of batches: frame batches of sentences and stance batches of pairs, mixed."""
         size = self.train.batch_size
         frame_rows = [i for i, ex in enumerate(train) if ex.frames is not None]
-        pairs = [(i, t) for i, ex in enumerate(train) if ex.stance for t in ex.stance
-                 if t in self.schema.targets]
+        pairs = [
+            (i, t)
+            for i, ex in enumerate(train)
+            if ex.stance
+            for t in ex.stance
+            if t in self.schema.targets
+        ]
         if not self.schema.frames:
             frame_rows = []
         rng.shuffle(frame_rows)
@@ -151,7 +173,9 @@ class FinetuneBackend:
                     counts[labels.index(label)] += 1
         class_weight = np.sqrt(counts.sum() / (len(labels) * counts))
         return (
-            torch.tensor(pos_weight if len(pos) else [1.0], dtype=torch.float32, device=self.device),
+            torch.tensor(
+                pos_weight if len(pos) else [1.0], dtype=torch.float32, device=self.device
+            ),
             torch.tensor(class_weight, dtype=torch.float32, device=self.device),
         )
 
@@ -195,8 +219,9 @@ class FinetuneBackend:
         for epoch in range(1, cfg.epochs + 1):
             start, losses = time.perf_counter(), []
             net.train()
-            for task, rows, targets in progress(self._steps(train, rng), show_progress,
-                                                f"epoch {epoch}"):
+            for task, rows, targets in progress(
+                self._steps(train, rng), show_progress, f"epoch {epoch}"
+            ):
                 texts = [train[i].text for i in rows]
                 with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
                     if task == "frames":
@@ -230,11 +255,18 @@ class FinetuneBackend:
             improved = score > best_score
             if improved:
                 best_score, bad_epochs = score, 0
-                best_state = copy.deepcopy({k: v.detach().cpu() for k, v in net.state_dict().items()})
+                best_state = copy.deepcopy(
+                    {k: v.detach().cpu() for k, v in net.state_dict().items()}
+                )
             else:
                 bad_epochs += 1
-            yield EpochInfo(epoch, step, float(np.mean(losses)) if losses else None,
-                            time.perf_counter() - start, {**scores, "is_best": float(improved)})
+            yield EpochInfo(
+                epoch,
+                step,
+                float(np.mean(losses)) if losses else None,
+                time.perf_counter() - start,
+                {**scores, "is_best": float(improved)},
+            )
             if bad_epochs > cfg.patience or (cfg.max_steps and step >= cfg.max_steps):
                 break
         if best_state is not None:
@@ -255,8 +287,12 @@ class FinetuneBackend:
         texts = list(texts)
         targets = list(targets) if targets is not None else list(self.schema.targets)
         size = batch_size or 64
-        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True,
-                                                      max_length=self.max_length)["input_ids"]]
+        lengths = [
+            len(ids)
+            for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)[
+                "input_ids"
+            ]
+        ]
         batches = length_sorted_batches(lengths, size)
         frames = np.zeros((len(texts), len(self.schema.frames)), dtype=np.float64)
         stance = {t: np.zeros((len(texts), len(self.schema.stance_labels))) for t in targets}
@@ -266,7 +302,9 @@ class FinetuneBackend:
                 chunk = [texts[i] for i in batch]
                 if self.schema.frames:
                     logits = self.net.frames(self._encode(chunk)).float()
-                    frames[batch] = torch.sigmoid(logits).cpu().numpy()[:, : len(self.schema.frames)]
+                    frames[batch] = (
+                        torch.sigmoid(logits).cpu().numpy()[:, : len(self.schema.frames)]
+                    )
                 for t in targets:
                     logits = self.net.stance(self._encode(chunk, [target_text(t)] * len(chunk)))
                     stance[t][batch] = torch.softmax(logits.float(), -1).cpu().numpy()

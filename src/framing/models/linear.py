@@ -64,7 +64,11 @@ def _stance_targets(
 
 
 def _fit_head(
-    X: Any, y: np.ndarray, n_labels: int, grid: Sequence[float], dev: tuple[Any, np.ndarray] | None,
+    X: Any,
+    y: np.ndarray,
+    n_labels: int,
+    grid: Sequence[float],
+    dev: tuple[Any, np.ndarray] | None,
     seed: int,
 ) -> _Head:
     present = sorted(set(y.tolist()))

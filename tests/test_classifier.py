@@ -178,3 +178,17 @@ def test_classifier_bad_kind_and_args(tiny_examples, schema):
         FramingClassifier("bert", schema=schema).fit(tiny_examples)
     with pytest.raises(ConfigError, match="ngram_max"):
         FramingClassifier("tfidf", schema=schema, model={"ngram_max": 9}).fit(tiny_examples)
+
+
+def test_classifier_label_never_seen_in_training(tmp_path):
+    rows = [
+        {"id": "1", "text": "Sanctions on Moscow", "frames": ["pressure"], "stance": {"t": "none"}},
+        {"id": "2", "text": "Trade talks went well", "frames": [], "stance": {"t": "none"}},
+        {"id": "3", "text": "More sanctions", "frames": ["pressure"], "stance": {"t": "none"}},
+    ]
+    clf = FramingClassifier("tfidf", frames=["pressure", "never"], targets=["t"]).fit(rows)
+    proba = clf.predict_proba(["Sanctions again"])
+    assert proba.frames[0, 1] == 0.0
+    np.testing.assert_allclose(proba.stance["t"][0], [0.0, 0.0, 1.0])
+    again = FramingClassifier.load(clf.save(tmp_path / "m")).predict_proba(["Sanctions again"])
+    np.testing.assert_allclose(again.frames, proba.frames)

@@ -73,14 +73,12 @@ def _fit_head(
 ) -> _Head:
     present = sorted(set(y.tolist()))
     if len(present) < 2:
-        # Only one class was ever seen: predict the training prior rather than fail.
-        constant = np.zeros(n_labels)
+        # Only one class (or none) was ever seen: predict it with certainty rather than fail;
+        # with no labelled example at all, a frame is absent and a stance is uniform.
+        constant = np.full(n_labels, 1.0 / n_labels) if n_labels > 2 else np.array([1.0, 0.0])
         if present:
+            constant = np.zeros(n_labels)
             constant[present[0]] = 1.0
-        else:
-            constant[:] = 1.0 / n_labels
-        if n_labels == 2 and not present:
-            constant = np.array([1.0, 0.0])
         return _Head(classes=present, constant=constant)
     best: _Head | None = None
     best_loss = np.inf

@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print("skipped: vast: no finetune model found (train "
               "configs/benchmarks/pstance_finetune.yaml or pass a model folder)")
         return 0
+    print(f"model: {model}", flush=True)
     result = evaluate_vast(model, read_pairs(path), args.max_length)
     result["split"] = args.split
     if args.output is None:

@@ -39,12 +39,14 @@ def bootstrap_weights(n_docs: int, n_resamples: int, seed: int) -> np.ndarray:
     return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_resamples).astype(float)
 
 
-def _nanmean(values: np.ndarray) -> np.ndarray:
-    """Row means over defined entries; a row with none defined is NaN (no warning)."""
-    defined = np.isfinite(values)
-    total = np.where(defined, values, 0.0).sum(axis=1)
-    count = defined.sum(axis=1)
-    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+def _macro(values: np.ndarray) -> np.ndarray:
+    """Macro average per resample over a fixed label set, an undefined F1 counting as 0.
+
+    This is sklearn's convention when the labels are given explicitly (zero_division=0), the same
+    one the point estimate uses; skipping undefined labels instead would let a resample that
+    happens to contain no rare label score near 1.
+    """
+    return np.nan_to_num(values, nan=0.0).mean(axis=1)
 
 
 def _interval(samples: np.ndarray, ci: float) -> list[float | None]:
@@ -115,7 +117,7 @@ def frame_metrics(
     if weights is not None:
         TP, FP, FN = weights @ tp, weights @ fp, weights @ fn
         result["micro_f1_ci"] = _interval(_f1(TP.sum(1), FP.sum(1), FN.sum(1)), ci)
-        result["macro_f1_ci"] = _interval(_nanmean(_f1(TP, FP, FN)), ci)
+        result["macro_f1_ci"] = _interval(_macro(_f1(TP, FP, FN)), ci)
         per_label_f1 = _f1(TP, FP, FN)
         for j, name in enumerate(names):
             result["per_label"][name]["f1_ci"] = _interval(per_label_f1[:, j], ci)
@@ -173,9 +175,9 @@ def stance_metrics(
         correct = weights @ tp.sum(1, keepdims=True)
         total = weights @ (tp.sum(1, keepdims=True) + fn.sum(1, keepdims=True))
         result["accuracy_ci"] = _interval((correct / np.maximum(total, 1)).ravel(), ci)
-        result["macro_f1_ci"] = _interval(_nanmean(F1[:, present]), ci)
+        result["macro_f1_ci"] = _interval(_macro(F1[:, present]), ci)
         if fa:
-            result["f1_favor_against_ci"] = _interval(_nanmean(F1[:, fa]), ci)
+            result["f1_favor_against_ci"] = _interval(_macro(F1[:, fa]), ci)
     return result
 
 

@@ -381,3 +381,12 @@ def test_compare_label_columns_layout() -> None:
         "stance:west:against",
         "stance:west:none",
     ]
+
+
+def test_compare_corrected_cell_at_floor_is_marked() -> None:
+    from framing.compare import _cell_note
+
+    assert _cell_note("corrected", 0.0, 0.0).startswith("at floor")
+    assert _cell_note("corrected", 0.0, 0.02) == ""
+    assert _cell_note("naive", 0.0, 0.0) == ""
+    assert _cell_note("design", float("nan"), float("nan")) == "not estimable"

@@ -1124,7 +1124,7 @@ def compare(
                             "n_docs": int(cells.n_docs[u]),
                             "level": level.name,
                             "note": cells.notes[estimator][u]
-                            or ("" if np.isfinite(point[u, j]) else "not estimable"),
+                            or _cell_note(estimator, point[u, j], high[u, j]),
                         }
                     )
 
@@ -1196,6 +1196,17 @@ def compare(
         report_html=out / report_html.name,
         summary=summary,
     )
+
+
+def _cell_note(estimator: str, point: float, high: float) -> str:
+    """Why a cell needs care: not estimable, or a correction that clipped at 0 in every resample."""
+    if not np.isfinite(point):
+        return "not estimable"
+    if estimator == "corrected" and high == 0.0:
+        # The model labels fewer sentences here than its dev false-positive rate predicts from
+        # noise alone: every resample clips at 0, so the interval is a floor, not a measurement.
+        return "at floor: observed rate below the dev false-positive rate"
+    return ""
 
 
 def _differences(

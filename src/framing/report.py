@@ -63,6 +63,8 @@ def _pct(value: float) -> str:
 def _ci(cell: _Cell) -> str:
     if not math.isfinite(cell.estimate):
         return "—"
+    if cell.note.startswith("at floor"):
+        return "≈0 (floor) †" if cell.fallback else "≈0 (floor)"
     return f"{_pct(cell.estimate)} [{_pct(cell.low)}, {_pct(cell.high)}]" + (
         " †" if cell.fallback else ""
     )
@@ -369,7 +371,11 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     para(
         "Every number below is a row of estimates.csv or differences.csv in this folder. "
         "† marks a cell where the corrected estimate stands in for a missing design-based one; "
-        "— marks an empty cell (see the `note` column of estimates.csv)."
+        "— marks an empty cell (see the `note` column of estimates.csv). "
+        "'≈0 (floor)' marks a corrected estimate that clipped at 0 in every bootstrap resample: "
+        "the model labels fewer sentences there than its dev false-positive rate alone would "
+        "produce, so the error correction cannot resolve a share above 0 and gives no interval "
+        "(a dev set richer in hard negatives than the corpus makes this more frequent)."
     )
 
     # Frame prevalence.

@@ -15,7 +15,7 @@ import yaml
 
 from framing.classifier import FramingClassifier
 from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
-from framing.data import Example, example_to_dict, file_sha256, read_examples, split_examples
+from framing.data import Example, file_sha256, read_examples, split_examples
 from framing.errors import DataError, FramingError
 from framing.evaluation import evaluate
 from framing.labels import LabelSchema, load_schema
@@ -381,6 +381,3 @@ def check(config: ExperimentConfig) -> dict[str, Any]:
         counts["dev"] = _count_labels(data.dev, data.schema)
     counts.update({name: _count_labels(ex, data.schema) for name, ex in data.eval.items()})
     return {"schema": data.schema.to_dict(), "counts": counts, "files": data.files}
-
-
-__all__ = ["Datasets", "RunResult", "check", "example_to_dict", "load_datasets", "train"]

@@ -9,7 +9,6 @@ early stopping on dev, best state kept.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import random
 import time
@@ -339,8 +338,3 @@ class FinetuneBackend:
             getattr(backend.net, name).load_state_dict(state)
         backend.net.eval()
         return backend
-
-
-def describe(backend: FinetuneBackend) -> str:
-    """A one-line summary used in logs."""
-    return json.dumps(backend.params())

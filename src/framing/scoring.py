@@ -120,35 +120,35 @@ def predict_file(
         raise FramingError(f"{output} already exists; choose a new output file")
     tmp = output.with_name(f".{output.name}.partial") if output is not None else None
     handle: IO[str] = open(tmp, "w", encoding="utf-8") if tmp is not None else sys.stdout  # noqa: SIM115
-    n = 0
-    bar = None
-    if show_progress:
-        from tqdm.auto import tqdm
+    from tqdm.auto import tqdm
 
-        bar = tqdm(unit="sent", desc="predicting", file=sys.stderr)
-    try:
-        chunk: list[tuple[str, str]] = []
-        for item in _read_texts(source, text_field):
-            chunk.append(item)
-            if len(chunk) >= chunk_size:
+    n = 0
+    with tqdm(unit="sent", desc="predicting", file=sys.stderr, disable=not show_progress) as bar:
+        try:
+            for chunk in _chunks(_read_texts(source, text_field), chunk_size):
                 n += _write_chunk(clf, chunk, handle, targets, batch_size)
-                bar is not None and bar.update(len(chunk))
-                chunk = []
-        if chunk:
-            n += _write_chunk(clf, chunk, handle, targets, batch_size)
-            bar is not None and bar.update(len(chunk))
-    except BaseException:
-        if tmp is not None:
-            handle.close()
-            tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
+                bar.update(len(chunk))
+        except BaseException:
+            if tmp is not None:
+                handle.close()
+                tmp.unlink(missing_ok=True)
+            raise
     if tmp is not None and output is not None:
         handle.close()
         tmp.replace(output)
     return n
+
+
+def _chunks(items: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    """Consecutive lists of at most `size` items, read lazily."""
+    chunk: list[tuple[str, str]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _write_chunk(

@@ -113,3 +113,17 @@ def test_cli_compare(trained, tmp_path, tiny_path):
     assert (out / "estimates.csv").is_file() and (out / "report.html").is_file()
     line = _is_clean_error(runner.invoke(app, ["compare", str(config), "--output", str(out)]))
     assert "model folder not found" in line or "already exists" in line
+
+
+def test_cli_help_does_not_import_torch():
+    """`framing --help` and the tfidf path must not pay for torch/transformers imports."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from typer.testing import CliRunner; from framing.cli import app; "
+        "CliRunner().invoke(app, ['--help']); "
+        "print(sorted(m for m in ('torch', 'transformers', 'datasets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

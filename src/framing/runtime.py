@@ -197,9 +197,12 @@ class OnnxBackend:
     ) -> np.ndarray:
         from framing.models.encoder import progress
 
-        lengths = [len(t) for t in texts]
         out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1] or 384), np.float32)
-        for batch in progress(length_sorted_batches(lengths, batch_size), show_progress, "scoring"):
+        for batch in progress(
+            length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size),
+            show_progress,
+            "scoring",
+        ):
             chunk = [texts[i] for i in batch]
             if pairs is None:
                 enc = self.tokenizer(

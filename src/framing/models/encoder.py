@@ -19,7 +19,7 @@ from framing.data import Example
 from framing.errors import ConfigError
 from framing.labels import LabelSchema
 from framing.models import EpochInfo
-from framing.models.linear import LinearHeads
+from framing.models.linear import LinearHeads, fit_heads_once
 
 if TYPE_CHECKING:
     import torch
@@ -64,8 +64,14 @@ def pick_device(device: str) -> str:
     return device
 
 
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
-    """Index batches of similar length, longest first, so padding (and wasted work) is small."""
+def length_sorted_batches(
+    tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int
+) -> list[np.ndarray]:
+    """Index batches of similar token length, longest first, so padding (wasted work) is small."""
+    lengths = [
+        len(ids)
+        for ids in tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    ]
     order = np.argsort(-np.asarray(lengths), kind="stable")
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
@@ -113,13 +119,7 @@ class SentenceEncoder:
         if todo:
             first = {k: t for k, t in zip(keys, texts)}
             new_texts = [first[k] for k in todo]
-            lengths = [
-                len(ids)
-                for ids in self.tokenizer(new_texts, truncation=True, max_length=self.max_length)[
-                    "input_ids"
-                ]
-            ]
-            batches = length_sorted_batches(lengths, batch_size)
+            batches = length_sorted_batches(self.tokenizer, new_texts, self.max_length, batch_size)
             with torch.inference_mode():
                 for batch in progress(batches, show_progress, "encoding"):
                     enc = self.tokenizer(
@@ -177,9 +177,7 @@ class EncoderBackend:
         X_dev = (
             encoder.encode([ex.text for ex in dev], self.batch_size, show_progress) if dev else None
         )
-        self.heads = LinearHeads(self.schema, self.C, self.seed).fit(X, train, X_dev, dev)
-        scores = score_dev(self) if score_dev is not None and dev else {}
-        yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
+        yield from fit_heads_once(self, X, X_dev, train, dev, score_dev, start)
 
     def predict_proba(
         self,

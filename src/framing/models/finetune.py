@@ -286,13 +286,7 @@ class FinetuneBackend:
         texts = list(texts)
         targets = list(targets) if targets is not None else list(self.schema.targets)
         size = batch_size or 64
-        lengths = [
-            len(ids)
-            for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)[
-                "input_ids"
-            ]
-        ]
-        batches = length_sorted_batches(lengths, size)
+        batches = length_sorted_batches(self.tokenizer, texts, self.max_length, size)
         frames = np.zeros((len(texts), len(self.schema.frames)), dtype=np.float64)
         stance = {t: np.zeros((len(texts), len(self.schema.stance_labels))) for t in targets}
         self.net.eval()

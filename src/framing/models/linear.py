@@ -7,7 +7,8 @@ into scikit-learn estimators on load, so no pickle is involved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from sklearn.metrics import log_loss
 
 from framing.data import Example
 from framing.labels import LabelSchema
+from framing.models import EpochInfo
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,21 @@ def _fit_head(
             best, best_loss = head, loss
     assert best is not None
     return best
+
+
+def fit_heads_once(
+    backend: Any,
+    X: Any,
+    X_dev: Any | None,
+    train: Sequence[Example],
+    dev: Sequence[Example] | None,
+    score_dev: Callable[[Any], dict[str, float]] | None,
+    start: float,
+) -> Iterator[EpochInfo]:
+    """Fit `backend.heads` on precomputed features and report it as the kind's only epoch."""
+    backend.heads = LinearHeads(backend.schema, backend.C, backend.seed).fit(X, train, X_dev, dev)
+    scores = score_dev(backend) if score_dev is not None and dev else {}
+    yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
 
 
 class LinearHeads:

@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from framing.data import Example
 from framing.labels import LabelSchema
 from framing.models import EpochInfo
-from framing.models.linear import LinearHeads
+from framing.models.linear import LinearHeads, fit_heads_once
 
 if TYPE_CHECKING:
     from framing.config import TfidfModelConfig
@@ -56,9 +56,7 @@ class TfidfBackend:
         self.vectorizer = TfidfVectorizer(**self.vectorizer_params)
         X = self.vectorizer.fit_transform([ex.text for ex in train])
         X_dev = self.vectorizer.transform([ex.text for ex in dev]) if dev else None
-        self.heads = LinearHeads(self.schema, self.C, self.seed).fit(X, train, X_dev, dev)
-        scores = score_dev(self) if score_dev is not None and dev else {}
-        yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
+        yield from fit_heads_once(self, X, X_dev, train, dev, score_dev, start)
 
     def predict_proba(
         self,

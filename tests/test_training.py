@@ -129,3 +129,14 @@ def test_training_missing_file_names_key(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(DataError, match="data.eval.news: file not found"):
         train(load_config(path))
+
+
+def test_training_missing_schema_names_key(tmp_path):
+    from framing.errors import ConfigError
+
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["schema"] = str(tmp_path / "nope.yaml")
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="schema: label schema file not found"):
+        train(load_config(path))

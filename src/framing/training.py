@@ -16,7 +16,7 @@ import yaml
 from framing.classifier import FramingClassifier
 from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
 from framing.data import Example, file_sha256, read_examples, split_examples
-from framing.errors import DataError, FramingError
+from framing.errors import ConfigError, DataError, FramingError
 from framing.evaluation import evaluate
 from framing.labels import LabelSchema, load_schema
 from framing.models import EpochInfo
@@ -86,6 +86,8 @@ def _read_all(paths: list[Path], schema: LabelSchema, fields: dict[str, str]) ->
 
 def load_datasets(config: ExperimentConfig) -> Datasets:
     """Read every file named in the config and check it against the schema (no training)."""
+    if not Path(config.schema_).is_file():
+        raise ConfigError(f"schema: label schema file not found: {config.schema_}")
     schema = load_schema(config.schema_)
     fields = config.data.fields
     keyed: dict[str, list[Path]] = {

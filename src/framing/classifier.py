@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import shutil
-import tempfile
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from framing.data import Example, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
+from framing.evaluation import selection_scores, tune_thresholds
+from framing.files import atomic_dir
 from framing.labels import LabelSchema
+from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
-from framing.predictions import Prediction, Probabilities
+from framing.predictions import Prediction, Probabilities, predictions_from
 
 logger = logging.getLogger(__name__)
-
-FORMAT = 1
-INDEX = "framing.json"
-
-
-def _version(package: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
-
-
-def library_versions() -> dict[str, str | None]:
-    """Versions of the libraries a saved model depends on."""
-    return {
-        name: _version(name)
-        for name in ("framing", "scikit-learn", "numpy", "torch", "transformers", "safetensors")
-    }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def as_texts(texts: Any, method: str = "predict") -> list[str]:
@@ -100,26 +67,6 @@ def _example_record(ex: Example) -> dict[str, Any]:
         "stance": ex.stance,
         **ex.extra,
     }
-
-
-def tune_thresholds(
-    frame_proba: np.ndarray, examples: Sequence[Example], frames: Sequence[str]
-) -> dict[str, float]:
-    """Per-frame decision threshold that maximises F1 on labelled dev examples (0.5 if none)."""
-    from sklearn.metrics import precision_recall_curve
-
-    rows = [i for i, ex in enumerate(examples) if ex.frames is not None]
-    thresholds: dict[str, float] = {}
-    for j, frame in enumerate(frames):
-        y = np.array([frame in examples[i].frames for i in rows])  # type: ignore[operator]
-        if len(rows) == 0 or y.sum() == 0 or y.all():
-            thresholds[frame] = 0.5
-            continue
-        precision, recall, cuts = precision_recall_curve(y, frame_proba[rows, j])
-        f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-        best = int(np.argmax(f1[:-1]))
-        thresholds[frame] = float(np.clip(cuts[best], 0.01, 0.99))
-    return thresholds
 
 
 class FramingClassifier:
@@ -320,31 +267,17 @@ class FramingClassifier:
         path = Path(path)
         if path.exists() and any(path.iterdir()):
             raise ModelError(f"{path} already exists and is not empty; choose a new folder")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
-        try:
+        with atomic_dir(path) as tmp:
             self.backend_.save(tmp)
-            files = {
-                p.relative_to(tmp).as_posix(): _sha256(p)
-                for p in sorted(tmp.rglob("*"))
-                if p.is_file()
-            }
-            index = {
-                "format": FORMAT,
-                "kind": self.kind,
-                "schema": self.schema_.to_dict(),
-                "thresholds": self.thresholds_,
-                "params": self.backend_.params(),
-                "versions": library_versions(),
-                "files": files,
-            }
-            (tmp / INDEX).write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
-            if path.exists():
-                path.rmdir()
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_index(
+                tmp,
+                {
+                    "kind": self.kind,
+                    "schema": self.schema_.to_dict(),
+                    "thresholds": self.thresholds_,
+                    "params": self.backend_.params(),
+                },
+            )
         return path
 
     @classmethod
@@ -380,68 +313,6 @@ class FramingClassifier:
         )
 
 
-def read_index(path: Path) -> dict[str, Any]:
-    """Read and check framing.json and the files it lists."""
-    index_path = path / INDEX
-    if not path.is_dir():
-        raise ModelError(f"model folder not found: {path}")
-    if not index_path.is_file():
-        raise ModelError(f"{path}: no {INDEX}; this is not a framing model folder")
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{index_path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    for key in ("format", "kind", "schema", "files"):
-        if key not in index:
-            raise ModelError(f"{index_path}: missing key '{key}'")
-    if index["format"] != FORMAT:
-        raise ModelError(
-            f"{index_path}: model format {index['format']!r} is not supported (expected {FORMAT}); "
-            "upgrade framing"
-        )
-    for name, digest in index["files"].items():
-        file = path / name
-        if not file.is_file():
-            raise ModelError(f"{path}: file '{name}' listed in {INDEX} is missing")
-        if _sha256(file) != digest:
-            raise ModelError(
-                f"{path}: file '{name}' does not match its SHA-256 in {INDEX}; "
-                "the folder was modified after saving"
-            )
-    _warn_versions(path, index.get("versions", {}))
-    return index
-
-
-def _warn_versions(path: Path, saved: Mapping[str, str | None]) -> None:
-    current = library_versions()
-    differ = [
-        f"{name} {saved[name]} -> {current.get(name)}"
-        for name in ("scikit-learn", "torch", "transformers")
-        if saved.get(name) and current.get(name) and saved[name] != current[name]
-    ]
-    if differ:
-        warnings.warn(
-            f"{path} was saved with other library versions ({'; '.join(differ)}); "
-            "predictions may differ slightly",
-            UserWarning,
-            stacklevel=3,
-        )
-
-
-def predictions_from(proba: Probabilities, thresholds: Mapping[str, float]) -> list[Prediction]:
-    """Hard labels from probabilities: frames at or above threshold, stance by argmax."""
-    names = proba.frame_names
-    cut = np.array([thresholds.get(name, 0.5) for name in names])
-    present = proba.frames >= cut if len(names) else np.zeros((len(proba), 0), dtype=bool)
-    argmax = {t: p.argmax(axis=1) for t, p in proba.stance.items()}
-    out = []
-    for i in range(len(proba)):
-        frames = [names[j] for j in np.flatnonzero(present[i])]
-        stance = {t: proba.stance_labels[int(a[i])] for t, a in argmax.items()}
-        out.append(Prediction(frames=frames, stance=stance))
-    return out
-
-
 def _dev_scorer(
     schema: LabelSchema, dev: Sequence[Example] | None
 ) -> Callable[[Backend], dict[str, float]] | None:
@@ -450,8 +321,6 @@ def _dev_scorer(
         return None
 
     def score(backend: Backend) -> dict[str, float]:
-        from framing.evaluation import selection_scores
-
         frames, stance = backend.predict_proba([ex.text for ex in dev])
         proba = Probabilities(frames, stance, schema.frames, schema.stance_labels)
         return selection_scores(dev, proba, schema)

@@ -7,36 +7,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import (
+    confusion_matrix,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+)
 
 from framing.data import Example
 from framing.labels import LabelSchema
 from framing.predictions import Probabilities
-
-
-def _groups(examples: Sequence[Example]) -> tuple[np.ndarray, int]:
-    ids: dict[str, int] = {}
-    index = np.array([ids.setdefault(ex.group, len(ids)) for ex in examples], dtype=int)
-    return index, len(ids)
-
-
-def _per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """Sum rows of `values` (n, k) within each document -> (n_docs, k)."""
-    out = np.zeros((n_docs, values.shape[1]))
-    np.add.at(out, doc, values)
-    return out
+from framing.stats import document_bootstrap, document_index, rounded_interval, sum_by_document
 
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     """F1 from counts; NaN where a label was neither gold nor predicted (undefined, not 0)."""
     denom = np.asarray(2 * tp + fp + fn, dtype=float)
     return np.divide(2 * tp, denom, out=np.full_like(denom, np.nan), where=denom > 0)
-
-
-def bootstrap_weights(n_docs: int, n_resamples: int, seed: int) -> np.ndarray:
-    """(n_resamples, n_docs) counts: how often each document is drawn in each resample."""
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_resamples).astype(float)
 
 
 def _macro(values: np.ndarray) -> np.ndarray:
@@ -47,15 +33,6 @@ def _macro(values: np.ndarray) -> np.ndarray:
     happens to contain no rare label score near 1.
     """
     return np.nan_to_num(values, nan=0.0).mean(axis=1)
-
-
-def _interval(samples: np.ndarray, ci: float) -> list[float | None]:
-    samples = samples[np.isfinite(samples)]
-    if samples.size == 0:
-        return [None, None]
-    alpha = (1 - ci) / 2
-    low, high = np.quantile(samples, [alpha, 1 - alpha])
-    return [round(float(low), 6), round(float(high), 6)]
 
 
 def expected_calibration_error(
@@ -89,9 +66,9 @@ def frame_metrics(
     precision, recall, f1, support = precision_recall_fscore_support(
         gold, pred, average=None, zero_division=0
     )
-    tp = _per_doc((gold & pred).astype(float), doc, n_docs)
-    fp = _per_doc((~gold & pred).astype(float), doc, n_docs)
-    fn = _per_doc((gold & ~pred).astype(float), doc, n_docs)
+    tp = sum_by_document((gold & pred).astype(float), doc, n_docs)
+    fp = sum_by_document((~gold & pred).astype(float), doc, n_docs)
+    fn = sum_by_document((gold & ~pred).astype(float), doc, n_docs)
     micro = float(np.nan_to_num(_f1(tp.sum(), fp.sum(), fn.sum())))
     macro = float(np.mean(f1)) if len(names) else float("nan")
     result: dict[str, Any] = {
@@ -116,11 +93,11 @@ def frame_metrics(
         )
     if weights is not None:
         TP, FP, FN = weights @ tp, weights @ fp, weights @ fn
-        result["micro_f1_ci"] = _interval(_f1(TP.sum(1), FP.sum(1), FN.sum(1)), ci)
-        result["macro_f1_ci"] = _interval(_macro(_f1(TP, FP, FN)), ci)
+        result["micro_f1_ci"] = rounded_interval(_f1(TP.sum(1), FP.sum(1), FN.sum(1)), ci)
+        result["macro_f1_ci"] = rounded_interval(_macro(_f1(TP, FP, FN)), ci)
         per_label_f1 = _f1(TP, FP, FN)
         for j, name in enumerate(names):
-            result["per_label"][name]["f1_ci"] = _interval(per_label_f1[:, j], ci)
+            result["per_label"][name]["f1_ci"] = rounded_interval(per_label_f1[:, j], ci)
     return result
 
 
@@ -144,9 +121,9 @@ def stance_metrics(
     )
     onehot_gold = np.eye(k, dtype=bool)[gold]
     onehot_pred = np.eye(k, dtype=bool)[pred]
-    tp = _per_doc((onehot_gold & onehot_pred).astype(float), doc, n_docs)
-    fp = _per_doc((~onehot_gold & onehot_pred).astype(float), doc, n_docs)
-    fn = _per_doc((onehot_gold & ~onehot_pred).astype(float), doc, n_docs)
+    tp = sum_by_document((onehot_gold & onehot_pred).astype(float), doc, n_docs)
+    fp = sum_by_document((~onehot_gold & onehot_pred).astype(float), doc, n_docs)
+    fn = sum_by_document((onehot_gold & ~onehot_pred).astype(float), doc, n_docs)
     fa = [labels.index(name) for name in favor_against if name in labels]
     confidence = proba.max(axis=1)
     result: dict[str, Any] = {
@@ -174,10 +151,10 @@ def stance_metrics(
         F1 = _f1(TP, FP, FN)
         correct = weights @ tp.sum(1, keepdims=True)
         total = weights @ (tp.sum(1, keepdims=True) + fn.sum(1, keepdims=True))
-        result["accuracy_ci"] = _interval((correct / np.maximum(total, 1)).ravel(), ci)
-        result["macro_f1_ci"] = _interval(_macro(F1[:, present]), ci)
+        result["accuracy_ci"] = rounded_interval((correct / np.maximum(total, 1)).ravel(), ci)
+        result["macro_f1_ci"] = rounded_interval(_macro(F1[:, present]), ci)
         if fa:
-            result["f1_favor_against_ci"] = _interval(_macro(F1[:, fa]), ci)
+            result["f1_favor_against_ci"] = rounded_interval(_macro(F1[:, fa]), ci)
     return result
 
 
@@ -204,8 +181,8 @@ def evaluate(
     rows = np.array([i for i, ex in enumerate(examples) if ex.frames is not None], dtype=int)
     if schema.frames and rows.size:
         subset = [examples[i] for i in rows]
-        doc, n_docs = _groups(subset)
-        weights = bootstrap_weights(n_docs, bootstrap, seed) if bootstrap else None
+        doc, n_docs = document_index([ex.group for ex in subset])
+        weights = document_bootstrap(n_docs, bootstrap, seed) if bootstrap else None
         gold = np.array([[f in ex.frames for f in schema.frames] for ex in subset])  # type: ignore[operator]
         cut = np.array([thresholds.get(f, 0.5) for f in schema.frames])
         frame_proba = proba.frames[rows]
@@ -229,8 +206,8 @@ def evaluate(
         if not rows.size:
             continue
         subset = [examples[i] for i in rows]
-        doc, n_docs = _groups(subset)
-        weights = bootstrap_weights(n_docs, bootstrap, seed + 1) if bootstrap else None
+        doc, n_docs = document_index([ex.group for ex in subset])
+        weights = document_bootstrap(n_docs, bootstrap, seed + 1) if bootstrap else None
         gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]
         target_proba = proba.stance[target][rows]
         stance_blocks[target] = stance_metrics(
@@ -301,8 +278,24 @@ def selection_scores(
     examples: Sequence[Example], proba: Probabilities, schema: LabelSchema
 ) -> dict[str, float]:
     """Dev scores used to pick epochs: macro F1 with each frame at its best dev threshold."""
-    from framing.classifier import tune_thresholds
-
     thresholds = tune_thresholds(proba.frames, examples, schema.frames)
     block = evaluate(examples, proba, schema, thresholds, bootstrap=0, by_source=False)
     return {"macro_f1": block["macro_f1"] if block["macro_f1"] is not None else 0.0}
+
+
+def tune_thresholds(
+    frame_proba: np.ndarray, examples: Sequence[Example], frames: Sequence[str]
+) -> dict[str, float]:
+    """Per-frame decision threshold that maximises F1 on labelled dev examples (0.5 if none)."""
+    rows = [i for i, ex in enumerate(examples) if ex.frames is not None]
+    thresholds: dict[str, float] = {}
+    for j, frame in enumerate(frames):
+        y = np.array([frame in examples[i].frames for i in rows])  # type: ignore[operator]
+        if len(rows) == 0 or y.sum() == 0 or y.all():
+            thresholds[frame] = 0.5
+            continue
+        precision, recall, cuts = precision_recall_curve(y, frame_proba[rows, j])
+        f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+        best = int(np.argmax(f1[:-1]))
+        thresholds[frame] = float(np.clip(cuts[best], 0.01, 0.99))
+    return thresholds

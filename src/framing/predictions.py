@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -30,3 +32,30 @@ class Probabilities:
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
+
+
+def predictions_from(proba: Probabilities, thresholds: Mapping[str, float]) -> list[Prediction]:
+    """Hard labels from probabilities: frames at or above threshold, stance by argmax."""
+    names = proba.frame_names
+    cut = np.array([thresholds.get(name, 0.5) for name in names])
+    present = proba.frames >= cut if len(names) else np.zeros((len(proba), 0), dtype=bool)
+    argmax = {t: p.argmax(axis=1) for t, p in proba.stance.items()}
+    out = []
+    for i in range(len(proba)):
+        frames = [names[j] for j in np.flatnonzero(present[i])]
+        stance = {t: proba.stance_labels[int(a[i])] for t, a in argmax.items()}
+        out.append(Prediction(frames=frames, stance=stance))
+    return out
+
+
+def proba_row(proba: Probabilities, i: int, digits: int = 6) -> dict[str, Any]:
+    """Row `i` of the probability tables as JSON-ready nested dicts (frames, stance per target)."""
+    return {
+        "frames": {
+            f: round(float(proba.frames[i, j]), digits) for j, f in enumerate(proba.frame_names)
+        },
+        "stance": {
+            t: {label: round(float(p[i, k]), digits) for k, label in enumerate(proba.stance_labels)}
+            for t, p in proba.stance.items()
+        },
+    }

@@ -3,7 +3,6 @@ so an interrupted run never looks complete and nothing is ever overwritten."""
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
+from framing.modelfolder import library_versions
 
 INCOMPLETE = ".incomplete"
 
@@ -102,8 +102,6 @@ def run_meta(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """meta.json: versions, git state, device, argv, timing and the hash of every data file."""
-    from framing.classifier import library_versions
-
     return {
         "versions": library_versions(),
         "python": sys.version.split()[0],
@@ -117,13 +115,3 @@ def run_meta(
         "data_sha256": dict(data_files),
         **(extra or {}),
     }
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def write_jsonl(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

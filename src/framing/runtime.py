@@ -59,7 +59,9 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
     `FramingClassifier.load`. The folder is built aside and renamed into place."""
     import torch
 
-    from framing.classifier import FramingClassifier, _sha256, read_index
+    from framing.classifier import FramingClassifier
+    from framing.files import sha256 as _sha256
+    from framing.modelfolder import read_index
 
     model_dir, output = Path(model_dir), Path(output)
     if output.exists():

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from framing.classifier import FramingClassifier, predictions_from
+from framing.classifier import FramingClassifier
 from framing.data import iter_records, read_examples
 from framing.errors import DataError, FramingError
 from framing.evaluation import evaluate
-from framing.runs import abandon_run, finish_run, start_run, write_json
+from framing.files import write_json
+from framing.predictions import predictions_from
+from framing.runs import abandon_run, finish_run, start_run
 
 
 @dataclass(frozen=True)

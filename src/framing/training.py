@@ -18,17 +18,16 @@ from framing.config import ExperimentConfig, as_paths, config_to_dict, model_nam
 from framing.data import Example, file_sha256, read_examples, split_examples
 from framing.errors import ConfigError, DataError, FramingError
 from framing.evaluation import evaluate
+from framing.files import write_json, write_jsonl
 from framing.labels import LabelSchema, load_schema
 from framing.models import EpochInfo
-from framing.predictions import Probabilities
+from framing.predictions import Probabilities, predictions_from
 from framing.runs import (
     RunDir,
     abandon_run,
     finish_run,
     run_meta,
     start_run,
-    write_json,
-    write_jsonl,
 )
 
 logger = logging.getLogger(__name__)
@@ -151,8 +150,6 @@ def prediction_rows(
     examples: Sequence[Example], proba: Probabilities, thresholds: dict[str, float]
 ) -> list[dict[str, Any]]:
     """One JSON row per example: id, source, gold labels, predicted labels, probabilities."""
-    from framing.classifier import predictions_from
-
     preds = predictions_from(proba, thresholds)
     rows = []
     for i, (ex, pred) in enumerate(zip(examples, preds)):

@@ -28,7 +28,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from throughput import PeakRSS
 
-    from framing.scoring import predict_file
+    from framing.inference import predict_file
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)

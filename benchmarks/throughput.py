@@ -124,7 +124,7 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     from framing import FramingClassifier
-    from framing.runtime import export_onnx
+    from framing.export import export_onnx
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()

@@ -107,7 +107,7 @@ def test_classifier_fit_from_dicts_without_yaml():
         )
     ]
     clf = FramingClassifier("tfidf", frames=["isolation", "pressure"], targets=["russia"]).fit(rows)
-    assert clf.frames == ("isolation", "pressure")
+    assert clf.schema_.frames == ("isolation", "pressure")
     assert clf.predict(["The weather is fine"])[0].stance == {"russia": "none"}
 
 

@@ -8,7 +8,8 @@ import pytest
 
 @pytest.mark.slow
 def test_models_packaged_encoder_embeds_offline():
-    from framing.models.encoder import SentenceEncoder, resolve_base
+    from framing.models.encoder import SentenceEncoder
+    from framing.models.torch_common import resolve_base
 
     encoder = SentenceEncoder(resolve_base("default"), max_length=64)
     vectors = encoder.encode(["Sanctions on Moscow.", "Sanctions against Russia.", "It rained."])
@@ -19,7 +20,7 @@ def test_models_packaged_encoder_embeds_offline():
 
 def test_models_unknown_base_is_a_config_error(tmp_path):
     from framing.errors import ConfigError
-    from framing.models.encoder import resolve_base
+    from framing.models.torch_common import resolve_base
 
     with pytest.raises(ConfigError, match="not a local model folder"):
         resolve_base(str(tmp_path / "nowhere"))

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from framing.config import ModelConfig, TrainConfig
 from framing.data import Example, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.evaluation import selection_scores, tune_thresholds
 from framing.files import atomic_dir
-from framing.labels import LabelSchema
+from framing.labels import LabelSchema, format_validation_error
 from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities, predictions_from
@@ -21,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 def as_texts(texts: Any, method: str = "predict") -> list[str]:
     """Accept a list of strings or a `datasets.Dataset` with a `text` column; reject a bare str."""
+    if isinstance(texts, Mapping):
+        raise TypeError(
+            f"{method}() expects a list of strings, got a mapping; pass the texts themselves: "
+            f"clf.{method}(list_of_texts)"
+        )
     if isinstance(texts, str):
         raise TypeError(
             f"{method}() expects a list of strings, got str; "
@@ -37,40 +47,58 @@ def as_texts(texts: Any, method: str = "predict") -> list[str]:
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"{method}() expects strings; item {i} is {type(text).__name__}")
+        if not text.strip():
+            raise ValueError(f"{method}() got an empty text at item {i}; drop it or give words")
     return texts
 
 
+def _check_labels(ex: Example, schema: LabelSchema, where: str) -> Example:
+    """An Example built in Python, checked against the schema without parsing it again."""
+    unknown = [f for f in ex.frames or () if f not in schema.frames]
+    if unknown:
+        raise DataError(
+            f"{where}: frame {unknown[0]!r} is not in the schema ({', '.join(schema.frames)})"
+        )
+    for target, label in (ex.stance or {}).items():
+        if target not in schema.targets:
+            raise DataError(
+                f"{where}: stance target {target!r} is not in the schema "
+                f"({', '.join(schema.targets)})"
+            )
+        if label not in schema.stance_labels:
+            raise DataError(
+                f"{where}: stance label {label!r} for {target!r} is not one of "
+                f"{', '.join(schema.stance_labels)}"
+            )
+    return ex
+
+
 def _as_examples(
-    items: Sequence[Example | Mapping[str, Any]], schema: LabelSchema
+    items: Sequence[Example | Mapping[str, Any]], schema: LabelSchema, method: str = "fit"
 ) -> list[Example]:
+    """Examples from Example objects (checked) or canonical dicts (parsed and checked)."""
+    if isinstance(items, (str, Mapping)):
+        raise TypeError(
+            f"{method}() expects a list of Example objects or dicts, got {type(items).__name__}"
+        )
     examples = []
     for i, item in enumerate(items):
         if isinstance(item, Example):
-            examples.append(parse_record(_example_record(item), f"example {i}", schema))
+            examples.append(_check_labels(item, schema, f"example {i}"))
         elif isinstance(item, Mapping):
             examples.append(parse_record(dict(item), f"example {i}", schema))
         else:
             raise TypeError(
-                f"fit() expects Example objects or dicts; item {i} is {type(item).__name__}"
+                f"{method}() expects Example objects or dicts; item {i} is {type(item).__name__}"
             )
     return examples
 
 
-def _example_record(ex: Example) -> dict[str, Any]:
-    return {
-        "id": ex.id,
-        "text": ex.text,
-        "source": ex.source,
-        "doc_id": ex.doc_id,
-        "date": ex.date,
-        "frames": list(ex.frames) if ex.frames is not None else None,
-        "stance": ex.stance,
-        **ex.extra,
-    }
-
-
 class FramingClassifier:
     """Frames (multi-label) and stance per target, with one interface for every model kind.
+
+    Constructor arguments are stored as given (the scikit-learn rule) and checked in `fit`;
+    what `fit` or `load` learns ends in an underscore (`schema_`, `thresholds_`, `backend_`).
 
     Example:
         >>> clf = FramingClassifier(kind="tfidf", frames=["isolation"], targets=["russia"])
@@ -87,14 +115,14 @@ class FramingClassifier:
         frames: Sequence[str] | None = None,
         targets: Sequence[str] | None = None,
         stance_labels: Sequence[str] = ("favor", "against", "none"),
-        model: Mapping[str, Any] | None = None,
-        train: Mapping[str, Any] | None = None,
+        model: Mapping[str, Any] | ModelConfig | None = None,
+        train: Mapping[str, Any] | TrainConfig | None = None,
     ) -> None:
         self.kind = kind
-        self.schema_arg = schema
-        self.frames_arg = frames
-        self.targets_arg = targets
-        self.stance_labels = tuple(stance_labels)
+        self.schema = schema
+        self.frames = frames
+        self.targets = targets
+        self.stance_labels = stance_labels
         self.model = model
         self.train = train
 
@@ -103,6 +131,7 @@ class FramingClassifier:
     schema_: LabelSchema
     thresholds_: dict[str, float]
     history_: list[EpochInfo]
+    runtime_: str = "torch"
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "backend_"):
@@ -112,48 +141,39 @@ class FramingClassifier:
             )
 
     @property
-    def schema(self) -> LabelSchema:
-        """The label schema (fitted or loaded)."""
-        self._check_fitted()
-        return self.schema_
-
-    @property
-    def frames(self) -> tuple[str, ...]:
-        return self.schema.frames
-
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return self.schema.targets
-
-    @property
     def thresholds(self) -> dict[str, float]:
+        """Per-frame decision thresholds (tuned on dev when `fit` got one, else 0.5)."""
         self._check_fitted()
         return dict(self.thresholds_)
 
     def _resolve_schema(self) -> LabelSchema:
-        if self.schema_arg is not None:
-            return self.schema_arg
+        if self.schema is not None:
+            if self.frames is not None or self.targets is not None:
+                raise ConfigError("give either schema= or frames=/targets=, not both")
+            return self.schema
         return LabelSchema(
-            frames=tuple(self.frames_arg or ()),
-            targets=tuple(self.targets_arg or ()),
-            stance_labels=self.stance_labels,
+            frames=tuple(self.frames or ()),
+            targets=tuple(self.targets or ()),
+            stance_labels=tuple(self.stance_labels),
         )
 
-    def _model_config(self) -> Any:
-        from pydantic import TypeAdapter, ValidationError
-
-        from framing.config import ModelConfig, TrainConfig
-        from framing.labels import format_validation_error
-
+    def _configs(self) -> tuple[Any, TrainConfig]:
+        """The validated model and train configs (objects pass through, mappings are checked)."""
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         try:
-            model = TypeAdapter(ModelConfig).validate_python(
-                {"kind": self.kind, **(self.model or {})}
-            )
-            train = TrainConfig.model_validate(dict(self.train or {}))
+            model = self.model
+            if model is None or isinstance(model, Mapping):
+                model = TypeAdapter(ModelConfig).validate_python(
+                    {"kind": self.kind, **(model or {})}
+                )
+            train = self.train
+            if train is None or isinstance(train, Mapping):
+                train = TrainConfig.model_validate(dict(train or {}))
         except ValidationError as exc:
             raise ConfigError(format_validation_error("FramingClassifier arguments", exc)) from None
+        if model.kind != self.kind:
+            raise ConfigError(f"model config is of kind {model.kind!r} but kind={self.kind!r}")
         return model, train
 
     def fit(
@@ -165,26 +185,21 @@ class FramingClassifier:
         on_epoch: Callable[[EpochInfo], None] | None = None,
     ) -> FramingClassifier:
         """Train on labelled examples; `dev` selects epochs/C and tunes frame thresholds."""
-        if getattr(self, "runtime_", "torch") == "onnx":
+        if self.runtime_ == "onnx":
             raise FramingError(
                 "this classifier was loaded from an exported ONNX folder, which is for inference "
                 "only; train the torch model and export it again"
             )
         schema = self._resolve_schema()
-        model_config, train_config = self._model_config()
+        model_config, train_config = self._configs()
         train = _as_examples(examples, schema)
         dev_examples = _as_examples(dev, schema) if dev else None
-        if not any(ex.frames is not None or ex.stance for ex in train):
-            raise DataError("fit() got no labelled examples: every example lacks frames and stance")
+        _check_training_data(train, dev_examples, schema)
         backend = build_backend(model_config, schema, train_config)
         self.schema_ = schema
         self.history_ = []
-        for info in backend.fit(
-            train,
-            dev_examples,
-            show_progress=show_progress,
-            score_dev=_dev_scorer(schema, dev_examples),
-        ):
+        scorer = _dev_scorer(schema, dev_examples)
+        for info in backend.fit(train, dev_examples, show_progress=show_progress, score_dev=scorer):
             self.history_.append(info)
             if on_epoch is not None:
                 on_epoch(info)
@@ -213,17 +228,27 @@ class FramingClassifier:
         self._check_fitted()
         texts = as_texts(texts, "predict_proba")
         targets = self._check_targets(targets)
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        schema = self.schema_
+        if not texts:
+            return Probabilities(
+                np.zeros((0, len(schema.frames))),
+                {t: np.zeros((0, len(schema.stance_labels))) for t in targets},
+                schema.frames,
+                schema.stance_labels,
+            )
         frames, stance = self.backend_.predict_proba(
             texts,
             batch_size=batch_size,
             show_progress=show_progress,
-            targets=None if targets == self.schema_.targets else targets,
+            targets=None if targets == schema.targets else targets,
         )
         return Probabilities(
             frames=frames,
             stance={t: stance[t] for t in targets},
-            frame_names=self.schema_.frames,
-            stance_labels=self.schema_.stance_labels,
+            frame_names=schema.frames,
+            stance_labels=schema.stance_labels,
         )
 
     def _check_targets(self, targets: Sequence[str] | None) -> tuple[str, ...]:
@@ -264,8 +289,10 @@ class FramingClassifier:
         half-written model; an existing non-empty folder is an error.
         """
         self._check_fitted()
+        if self.runtime_ == "onnx":
+            raise ModelError("an ONNX model folder is written by `framing export`, not by save()")
         path = Path(path)
-        if path.exists() and any(path.iterdir()):
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise ModelError(f"{path} already exists and is not empty; choose a new folder")
         with atomic_dir(path) as tmp:
             self.backend_.save(tmp)
@@ -282,25 +309,25 @@ class FramingClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> FramingClassifier:
-        """Load a model folder written by `save`, checking every file against its recorded hash."""
+        """Load a model folder written by `save` or `framing export`, verifying every file."""
         path = Path(path)
         index = read_index(path)
-        schema = LabelSchema.from_dict(index["schema"])
-        clf = cls(kind=index["kind"], schema=schema)
         try:
-            if index.get("runtime") == "onnx":
-                from framing.runtime import OnnxBackend
-
-                clf.backend_ = OnnxBackend(index["kind"], schema, path, index.get("params", {}))
-                clf.runtime_ = "onnx"
-            else:
-                clf.backend_ = load_backend(index["kind"], path, schema, index.get("params", {}))
-        except (OSError, KeyError, ValueError) as exc:
+            schema = LabelSchema.from_dict(index["schema"])
+        except (ConfigError, TypeError, AttributeError) as exc:
+            raise ModelError(f"{path}: the schema in framing.json is invalid ({exc})") from None
+        runtime = index.get("runtime", "torch")
+        try:
+            backend = load_backend(index["kind"], path, schema, index.get("params") or {}, runtime)
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelError(
                 f"{path}: could not rebuild the {index['kind']} model ({exc})"
             ) from None
+        clf = cls(kind=index["kind"], schema=schema)
+        clf.backend_ = backend
+        clf.runtime_ = runtime
         clf.schema_ = schema
-        clf.thresholds_ = {k: float(v) for k, v in index.get("thresholds", {}).items()}
+        clf.thresholds_ = _thresholds(index, schema, path)
         clf.history_ = []
         return clf
 
@@ -311,6 +338,54 @@ class FramingClassifier:
             f"FramingClassifier(kind={self.kind!r}, frames={list(schema.frames)}, "
             f"targets={list(schema.targets)}{'' if fitted else ', unfitted'})"
         )
+
+
+def _thresholds(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> dict[str, float]:
+    """Frame thresholds from framing.json: one number in [0, 1] per frame of the schema."""
+    raw = index.get("thresholds") or {}
+    out = {}
+    for frame in schema.frames:
+        value = raw.get(frame, 0.5)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ModelError(
+                f"{path}: threshold for frame {frame!r} in framing.json must be a number in "
+                f"[0, 1], found {value!r}"
+            )
+        out[frame] = float(value)
+    return out
+
+
+def _check_training_data(
+    train: Sequence[Example], dev: Sequence[Example] | None, schema: LabelSchema
+) -> None:
+    """Refuse data nothing can be learnt from; warn where the result would mislead."""
+    if not any(ex.frames is not None or ex.stance for ex in train):
+        raise DataError("fit() got no labelled examples: every example lacks frames and stance")
+    for where, items in (("example", train), ("dev example", dev or ())):
+        for i, ex in enumerate(items):
+            if not isinstance(ex.text, str) or not ex.text.strip():
+                raise DataError(f"{where} {i}: field 'text' must be a non-empty string")
+    labelled = [ex for ex in train if ex.frames is not None]
+    for frame in schema.frames:
+        positives = sum(frame in ex.frames for ex in labelled)  # type: ignore[operator]
+        if labelled and positives in (0, len(labelled)):
+            state = "no" if positives == 0 else "only"
+            warnings.warn(
+                f"frame {frame!r} has {state} positive training examples; its head can only "
+                f"predict a constant ({'never' if positives == 0 else 'always'} present)",
+                UserWarning,
+                stacklevel=3,
+            )
+    if dev:
+        seen = {ex.text for ex in train}
+        shared = sum(ex.text in seen for ex in dev)
+        if shared:
+            warnings.warn(
+                f"{shared} of {len(dev)} dev sentences are also training sentences; the chosen "
+                "epoch/C and frame thresholds will be tuned on training data and look too good",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _dev_scorer(

@@ -5,14 +5,23 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 import typer
 
+from framing.compare import compare, load_compare_config
+from framing.config import load_config
 from framing.errors import FramingError
+from framing.export import export_onnx
+from framing.inference import evaluate_model, predict_file
+from framing.training import check, train
 
 app = typer.Typer(
     help="Stance and framing analysis of political text: train, evaluate, predict, compare.",
@@ -24,19 +33,45 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _crash_log(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected error to a log file and return its path."""
+    folder = Path(tempfile.gettempdir()) / "framing-logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"error-{stamp}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    path.write_text(f"framing {' '.join(sys.argv[1:])}\n\n{text}", encoding="utf-8")
+    return path
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def _friendly(func: F) -> F:
-    """User errors print one clean line and exit 1; any other error is a bug: traceback kept."""
+    """Anticipated errors print one clean line and exit 1; an unexpected one prints one line
+    with the path of a log holding its traceback, and exits 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except FramingError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {_one_line(str(exc))}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a log
+            try:
+                where = f"traceback in {_crash_log(exc)}"
+            except OSError:
+                where = "no log could be written"
+            message = _one_line(f"{type(exc).__name__}: {exc}")
+            typer.echo(f"error: unexpected {message} ({where}; please report it)", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -60,9 +95,6 @@ def train_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or info logs."),
 ) -> None:
     """Train every model in CONFIG and write a run folder under experiments/runs/."""
-    from framing.config import load_config
-    from framing.training import train
-
     _setup_logging(quiet)
     overrides = list(set_) + ([f"train.device={device}"] if device else [])
     cfg = load_config(config, overrides)
@@ -78,9 +110,6 @@ def check_cmd(
     set_: list[str] = typer.Option([], "--set", help="Override a key: --set train.lr=3e-5"),
 ) -> None:
     """Check CONFIG and read all of its data against the label schema; trains nothing."""
-    from framing.config import load_config
-    from framing.training import check
-
     summary = check(load_config(config, list(set_)))
     typer.echo(f"config {config}: OK")
     for split, counts in summary["counts"].items():
@@ -101,12 +130,10 @@ def evaluate_cmd(
     data: Path = typer.Argument(..., help="Labelled JSONL or CSV in the canonical schema."),
     name: Optional[str] = typer.Option(None, help="Name of this set in the output."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, help="Folder for metrics.json and predictions."),  # noqa: UP045
-    bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the CIs (0: none)."),
+    bootstrap: int = typer.Option(1000, min=0, help="Bootstrap resamples for the CIs (0: none)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Evaluate a saved model on a labelled set: metrics with CIs, calibration, predictions."""
-    from framing.scoring import evaluate_model
-
     _setup_logging(quiet)
     result = evaluate_model(
         model, data, name=name, output=output, bootstrap=bootstrap, show_progress=not quiet
@@ -126,12 +153,10 @@ def predict_cmd(
     output: Optional[Path] = typer.Option(None, help="JSONL output file (default stdout)."),  # noqa: UP045
     text_field: str = typer.Option("text", help="Column holding the text in JSONL/CSV input."),
     target: list[str] = typer.Option([], help="Stance target to ask about (repeatable)."),
-    batch_size: int = typer.Option(64, help="Sentences per batch."),
+    batch_size: int = typer.Option(64, min=1, help="Sentences per batch."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Predict frames and stance with probabilities; writes one JSON line per sentence."""
-    from framing.scoring import predict_file
-
     n = predict_file(
         model,
         input,
@@ -158,8 +183,6 @@ def compare_cmd(
 ) -> None:
     """Prevalence of each frame and stance per source, group and period, corrected for model
     error, with bootstrap CIs: writes estimates.csv, report.md and report.html."""
-    from framing.compare import compare, load_compare_config
-
     _setup_logging(quiet)
     overrides = list(set_) + ([f"model={model}"] if model is not None else [])
     result = compare(load_compare_config(config, overrides), output, show_progress=not quiet)
@@ -176,8 +199,6 @@ def export_cmd(
 ) -> None:
     """Export a model for fast CPU inference with ONNX Runtime (int8 by default); the folder
     loads with FramingClassifier.load and every command that takes a model."""
-    from framing.runtime import export_onnx
-
     typer.echo(str(export_onnx(model, output, quantize=quantize)))
 
 

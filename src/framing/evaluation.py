@@ -280,7 +280,29 @@ def selection_scores(
     """Dev scores used to pick epochs: macro F1 with each frame at its best dev threshold."""
     thresholds = tune_thresholds(proba.frames, examples, schema.frames)
     block = evaluate(examples, proba, schema, thresholds, bootstrap=0, by_source=False)
-    return {"macro_f1": block["macro_f1"] if block["macro_f1"] is not None else 0.0}
+    return {
+        "macro_f1": block["macro_f1"] if block["macro_f1"] is not None else 0.0,
+        "loss": dev_loss(examples, proba, schema),
+    }
+
+
+def dev_loss(examples: Sequence[Example], proba: Probabilities, schema: LabelSchema) -> float:
+    """Mean log loss on labelled dev cells: binary per frame, categorical per stance target.
+
+    The dev counterpart of the training loss, used when `train.select_on` is 'loss'.
+    """
+    eps = 1e-7
+    losses: list[float] = []
+    for i, ex in enumerate(examples):
+        if ex.frames is not None and schema.frames:
+            p = np.clip(proba.frames[i], eps, 1 - eps)
+            y = np.array([f in ex.frames for f in schema.frames], dtype=float)
+            losses.append(float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()))
+        for target, label in (ex.stance or {}).items():
+            if target in proba.stance:
+                k = schema.stance_labels.index(label)
+                losses.append(float(-np.log(max(proba.stance[target][i, k], eps))))
+    return float(np.mean(losses)) if losses else float("nan")
 
 
 def tune_thresholds(

@@ -116,7 +116,7 @@ def _check_parent(path: Path) -> None:
         raise FramingError(f"cannot write {path}: the folder {parent} is not writable")
 
 
-def _owner_alive(text: str) -> bool:
+def owner_alive(text: str) -> bool:
     """Whether the process named in a lock file ('pid host') still runs on this host."""
     try:
         pid_text, host = text.split(maxsplit=1)
@@ -151,7 +151,7 @@ def locked(path: Path) -> Iterator[None]:
                 owner = lock.read_text(encoding="utf-8")
             except OSError:
                 owner = ""
-            if _owner_alive(owner):
+            if owner_alive(owner):
                 raise FramingError(
                     f"{path} is being written by another framing process ({owner.strip()}); "
                     f"wait for it, or remove {lock} if that process is gone"

@@ -3,9 +3,11 @@ so an interrupted run never looks complete and nothing is ever overwritten."""
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -15,9 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
+from framing.files import owner_alive
 from framing.modelfolder import library_versions
 
+logger = logging.getLogger(__name__)
+
 INCOMPLETE = ".incomplete"
+OWNER = "OWNER"  # "pid host" of the process writing an incomplete run
+INTERRUPTED = "INTERRUPTED"  # why a kept incomplete run stopped
 
 
 @dataclass(frozen=True)
@@ -46,9 +53,29 @@ def start_run(output_dir: Path, name: str, explicit: Path | None = None) -> RunD
             final = base.with_name(f"{base.name}-{n}")
     tmp = final.parent / f".{final.name}{INCOMPLETE}"
     if tmp.exists():
-        raise FramingError(f"{tmp} exists: another run with this name is being written")
-    tmp.mkdir(parents=True)
+        _set_aside_if_stale(tmp)
+    try:
+        tmp.mkdir(parents=True)
+    except FileExistsError:
+        raise FramingError(f"{tmp} exists: another run with this name is being written") from None
+    except OSError as exc:
+        raise FramingError(f"cannot create the run folder {tmp} ({exc.strerror})") from None
+    (tmp / OWNER).write_text(f"{os.getpid()} {socket.gethostname()}", encoding="utf-8")
     return RunDir(tmp=tmp, final=final)
+
+
+def _set_aside_if_stale(tmp: Path) -> None:
+    """A partial run whose writer is gone (same host, PID dead) is renamed aside, never deleted;
+    one whose writer still runs is an error."""
+    owner = tmp / OWNER
+    text = owner.read_text(encoding="utf-8") if owner.is_file() else ""
+    if text and owner_alive(text):
+        raise FramingError(
+            f"{tmp} exists: another run with this name is being written (process {text})"
+        )
+    aside = tmp.with_name(f"{tmp.name}.stale-{utc_stamp()}")
+    os.replace(tmp, aside)
+    logger.warning("a dead run had left %s; moved it to %s", tmp, aside)
 
 
 def finish_run(run: RunDir) -> Path:
@@ -58,14 +85,21 @@ def finish_run(run: RunDir) -> Path:
             f"output folder {run.final} appeared while the run was going; kept "
             f"the new run at {run.tmp}"
         )
+    (run.tmp / OWNER).unlink(missing_ok=True)
     os.replace(run.tmp, run.final)
     return run.final
 
 
-def abandon_run(run: RunDir, keep: bool) -> None:
-    """After a failure: remove the partial folder, or keep it (still marked incomplete)."""
+def abandon_run(run: RunDir, keep: bool, reason: str = "") -> None:
+    """After a failure: remove the partial folder, or keep it for inspection, still hidden and
+    marked incomplete, with an INTERRUPTED note and no owner (so it never blocks a rerun)."""
     if not keep:
         shutil.rmtree(run.tmp, ignore_errors=True)
+        return
+    if run.tmp.is_dir():
+        (run.tmp / OWNER).unlink(missing_ok=True)
+        note = f"{utc_stamp()} interrupted before finishing: {reason or 'unknown reason'}\n"
+        (run.tmp / INTERRUPTED).write_text(note, encoding="utf-8")
 
 
 def git_state(cwd: Path | None = None) -> dict[str, Any]:
@@ -99,7 +133,6 @@ def run_meta(
     data_files: Mapping[str, str],
     device: str,
     argv: Sequence[str] | None = None,
-    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """meta.json: versions, git state, device, argv, timing and the hash of every data file."""
     return {
@@ -113,5 +146,4 @@ def run_meta(
         "finished": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 2),
         "data_sha256": dict(data_files),
-        **(extra or {}),
     }

@@ -11,17 +11,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from framing.classifier import FramingClassifier
 from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
-from framing.data import Example, file_sha256, read_examples, split_examples
+from framing.data import Example, read_examples, split_examples
 from framing.errors import ConfigError, DataError, FramingError
-from framing.evaluation import evaluate
-from framing.files import write_json, write_jsonl
+from framing.evaluation import dev_loss, evaluate
+from framing.files import dump_yaml, sha256, write_json, write_jsonl
 from framing.labels import LabelSchema, load_schema
 from framing.models import EpochInfo
-from framing.predictions import Probabilities, predictions_from
+from framing.models.torch_common import pick_device
+from framing.predictions import Probabilities, predictions_from, proba_row
+from framing.report import render_run_report
 from framing.runs import (
     RunDir,
     abandon_run,
@@ -115,7 +115,7 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
     _check_disjoint(train, dev, evals, set(config.data.shared_documents_ok))
     if not any(ex.frames is not None or ex.stance for ex in train):
         raise DataError("data.train: no example carries frames or stance labels")
-    files = {str(path): file_sha256(path) for paths in keyed.values() for path in paths}
+    files = {str(path): sha256(path) for paths in keyed.values() for path in paths}
     return Datasets(schema, train, dev, evals, files)
 
 
@@ -164,19 +164,7 @@ def prediction_rows(
                 "source": ex.source,
                 "gold": gold,
                 "pred": {"frames": pred.frames, "stance": pred.stance},
-                "proba": {
-                    "frames": {
-                        f: round(float(proba.frames[i, j]), 6)
-                        for j, f in enumerate(proba.frame_names)
-                    },
-                    "stance": {
-                        t: {
-                            label: round(float(p[i, k]), 6)
-                            for k, label in enumerate(proba.stance_labels)
-                        }
-                        for t, p in proba.stance.items()
-                    },
-                },
+                "proba": proba_row(proba, i),
             }
         )
     return rows
@@ -197,7 +185,7 @@ def evaluate_sets(
         results[name] = evaluate(
             examples,
             proba,
-            clf.schema,
+            clf.schema_,
             clf.thresholds,
             bootstrap=ev.bootstrap,
             ci=ev.ci,
@@ -205,6 +193,7 @@ def evaluate_sets(
             calibration_bins=ev.calibration_bins,
             seed=config.train.seed,
         )
+        results[name]["loss"] = dev_loss(examples, proba, clf.schema_)
         if out_dir is not None:
             (out_dir / "predictions").mkdir(exist_ok=True)
             file = "dev.jsonl" if name == "dev" else f"eval-{name}.jsonl"
@@ -228,10 +217,7 @@ def _fit_one(
     index: int, config: ExperimentConfig, data: Datasets, out_dir: Path, show_progress: bool
 ) -> dict[str, Any]:
     model = config.models[index]
-    params = model.model_dump(exclude={"kind", "name"})
-    clf = FramingClassifier(
-        kind=model.kind, schema=data.schema, model=params, train=config.train.model_dump()
-    )
+    clf = FramingClassifier(kind=model.kind, schema=data.schema, model=model, train=config.train)
     out_dir.mkdir()
     history = out_dir / "history.jsonl"
     start = time.perf_counter()
@@ -259,12 +245,9 @@ def _fit_one(
 
 
 def _device(config: ExperimentConfig) -> str:
-    if config.train.device != "auto":
-        return config.train.device
+    """The device the run actually used: tfidf always runs on the CPU."""
     if any(m.kind != "tfidf" for m in config.models):
-        from framing.models.encoder import pick_device
-
-        return pick_device("auto")
+        return pick_device(config.train.device)
     return "cpu"
 
 
@@ -298,7 +281,7 @@ def train(
         root.removeHandler(handler)
         handler.close()
         logger.error("run interrupted; the partial folder %s is kept for inspection", run.tmp)
-        abandon_run(run, keep=True)
+        abandon_run(run, keep=True, reason="interrupted (Ctrl-C or an unexpected error)")
         raise
     root.removeHandler(handler)
     handler.close()
@@ -315,11 +298,7 @@ def _train_into(
     show_progress: bool,
     argv: Sequence[str] | None,
 ) -> dict[str, Any]:
-    from framing.report import render_run_report
-
-    (run.tmp / "config.yaml").write_text(
-        yaml.safe_dump(config_to_dict(config), sort_keys=False), encoding="utf-8"
-    )
+    (run.tmp / "config.yaml").write_text(dump_yaml(config_to_dict(config)), encoding="utf-8")
     counts = {"train": _count_labels(data.train, data.schema)}
     if data.dev:
         counts["dev"] = _count_labels(data.dev, data.schema)
@@ -330,9 +309,9 @@ def _train_into(
             "training %s (%s) on %d examples", name, config.models[index].kind, len(data.train)
         )
         per_model[name] = _fit_one(index, config, data, run.tmp / name, show_progress)
-    best = _best_model(per_model)
+    best = _best_model(per_model, config.train.select_on)
     metrics = {
-        "select_on": "dev macro_f1",
+        "select_on": f"dev {config.train.select_on}",
         "best_model": best,
         "label_counts": counts,
         "models": per_model,
@@ -363,11 +342,14 @@ def _split_rows(data: Datasets) -> list[dict[str, Any]]:
     return rows
 
 
-def _best_model(per_model: dict[str, Any]) -> str:
+def _best_model(per_model: dict[str, Any], select_on: str) -> str:
+    """The model with the best dev score: highest macro-F1, or lowest loss for 'loss'."""
+
     def score(item: tuple[str, Any]) -> float:
-        dev = item[1].get("dev") or {}
-        value = dev.get("macro_f1")
-        return float(value) if value is not None else float("-inf")
+        value = (item[1].get("dev") or {}).get(select_on)
+        if value is None or value != value:  # missing or NaN
+            return float("-inf")
+        return -float(value) if select_on == "loss" else float(value)
 
     return max(per_model.items(), key=score)[0]
 

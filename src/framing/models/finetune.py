@@ -14,43 +14,26 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from framing.config import FinetuneModelConfig, TrainConfig
 from framing.data import Example
 from framing.labels import LabelSchema
-from framing.models import EpochInfo
-from framing.models.encoder import (
+from framing.modelfolder import HEADS
+from framing.models.base import EarlyStopping, EpochInfo
+from framing.models.torch_common import (
     length_sorted_batches,
     mean_pool,
     pick_device,
     progress,
     resolve_base,
+    seed_everything,
+    target_text,
 )
 
-if TYPE_CHECKING:
-    import torch
-
-    from framing.config import FinetuneModelConfig, TrainConfig
-
 logger = logging.getLogger(__name__)
-
-HEADS = "heads.safetensors"
-
-
-def target_text(target: str) -> str:
-    """How a target name is written in the pair input: 'the_west' -> 'the west'."""
-    return target.replace("_", " ")
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch so a run repeats exactly on the same machine."""
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def _build_net(path: Path, n_frames: int, n_stance: int) -> Any:
@@ -86,16 +69,13 @@ class FinetuneBackend:
 
     kind = "finetune"
 
-    def __init__(
-        self, schema: LabelSchema, config: FinetuneModelConfig | None, train: TrainConfig | None
-    ):
-        from framing.config import TrainConfig
-
+    def __init__(self, schema: LabelSchema, config: FinetuneModelConfig, train: TrainConfig):
         self.schema = schema
-        self.base = config.base if config else "default"
-        self.max_length = config.max_length if config else 128
-        self.freeze_embeddings = config.freeze_embeddings if config else False
-        self.train = train or TrainConfig()
+        self.config = config
+        self.base = config.base
+        self.max_length = config.max_length
+        self.freeze_embeddings = config.freeze_embeddings
+        self.train = train
         self.net: Any = None
         self.tokenizer: Any = None
         self.device = "cpu"
@@ -178,6 +158,51 @@ class FinetuneBackend:
             torch.tensor(class_weight, dtype=torch.float32, device=self.device),
         )
 
+    def _optimizer(self, train: Sequence[Example]) -> tuple[Any, Any, list[Any]]:
+        """AdamW over the trainable parameters and a linear warm-up/decay schedule."""
+        import torch
+        from transformers import get_linear_schedule_with_warmup
+
+        cfg = self.train
+        if self.freeze_embeddings:
+            # Freezing the word-embedding table saves ~25% of a CPU step and rarely costs accuracy.
+            self.net.encoder.get_input_embeddings().weight.requires_grad_(False)
+        total = len(self._steps(train, random.Random(0))) * cfg.epochs
+        if cfg.max_steps:
+            total = min(total, cfg.max_steps)
+        params = [p for p in self.net.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        scheduler = get_linear_schedule_with_warmup(
+            optimizer, int(cfg.warmup_ratio * total), max(total, 1)
+        )
+        return optimizer, scheduler, params
+
+    def _batch_loss(
+        self, train: Sequence[Example], step: tuple[str, list[int], list[str] | None], losses: Any
+    ) -> Any:
+        """The loss of one batch: frames (BCE on sentences) or stance (CE on pairs)."""
+        import torch
+
+        task, rows, targets = step
+        bce, ce = losses
+        texts = [train[i].text for i in rows]
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"):
+            if task == "frames":
+                index = {f: j for j, f in enumerate(self.schema.frames)}
+                gold = torch.zeros(len(rows), len(index), device=self.device)
+                for r, i in enumerate(rows):
+                    for f in train[i].frames or ():
+                        gold[r, index[f]] = 1.0
+                return bce(self.net.frames(self._encode(texts)).float(), gold)
+            assert targets is not None
+            labels = {label: k for k, label in enumerate(self.schema.stance_labels)}
+            gold_idx = torch.tensor(
+                [labels[train[i].stance[t]] for i, t in zip(rows, targets)],  # type: ignore[index]
+                device=self.device,
+            )
+            pair = [target_text(t) for t in targets]
+            return ce(self.net.stance(self._encode(texts, pair)).float(), gold_idx)
+
     def fit(
         self,
         train: Sequence[Example],
@@ -187,90 +212,51 @@ class FinetuneBackend:
         score_dev: Callable[[Any], dict[str, float]] | None = None,
     ) -> Iterator[EpochInfo]:
         import torch
-        from transformers import get_linear_schedule_with_warmup
 
         cfg = self.train
         seed_everything(cfg.seed)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self._setup(resolve_base(self.base))
-        net = self.net
-        if self.freeze_embeddings:
-            # Freezing the word-embedding table saves ~25% of a CPU step and rarely costs accuracy.
-            net.encoder.get_input_embeddings().weight.requires_grad_(False)
-        rng = random.Random(cfg.seed)
-        steps_per_epoch = len(self._steps(train, random.Random(0)))
-        total = steps_per_epoch * cfg.epochs
-        if cfg.max_steps:
-            total = min(total, cfg.max_steps)
-        params = [p for p in net.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        scheduler = get_linear_schedule_with_warmup(
-            optimizer, int(cfg.warmup_ratio * total), max(total, 1)
-        )
+        optimizer, scheduler, params = self._optimizer(train)
         pos_weight, class_weight = self._loss_weights(train)
-        bce = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-        ce = torch.nn.CrossEntropyLoss(weight=class_weight)
-        frame_index = {f: j for j, f in enumerate(self.schema.frames)}
-        label_index = {label: k for k, label in enumerate(self.schema.stance_labels)}
-        use_amp = self.device == "cuda"
-        best_score, best_state, bad_epochs, step = -np.inf, None, 0, 0
+        losses = (
+            torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight),
+            torch.nn.CrossEntropyLoss(weight=class_weight),
+        )
+        stopping = EarlyStopping(cfg.select_on, cfg.patience)
+        rng, best_state, step = random.Random(cfg.seed), None, 0
         for epoch in range(1, cfg.epochs + 1):
-            start, losses = time.perf_counter(), []
-            net.train()
-            for task, rows, targets in progress(
-                self._steps(train, rng), show_progress, f"epoch {epoch}"
-            ):
-                texts = [train[i].text for i in rows]
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-                    if task == "frames":
-                        gold = torch.zeros(len(rows), len(frame_index), device=self.device)
-                        for r, i in enumerate(rows):
-                            for f in train[i].frames or ():
-                                gold[r, frame_index[f]] = 1.0
-                        loss = bce(net.frames(self._encode(texts)).float(), gold)
-                    else:
-                        assert targets is not None
-                        gold_idx = torch.tensor(
-                            [label_index[train[i].stance[t]] for i, t in zip(rows, targets)],  # type: ignore[index]
-                            device=self.device,
-                        )
-                        pair = [target_text(t) for t in targets]
-                        loss = ce(net.stance(self._encode(texts, pair)).float(), gold_idx)
+            start, epoch_losses = time.perf_counter(), []
+            self.net.train()
+            for batch in progress(self._steps(train, rng), show_progress, f"epoch {epoch}"):
+                loss = self._batch_loss(train, batch, losses)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optimizer.step()
                 scheduler.step()
-                losses.append(float(loss.detach()))
+                epoch_losses.append(float(loss.detach()))
                 step += 1
                 if cfg.max_steps and step >= cfg.max_steps:
                     break
-            net.eval()
+            self.net.eval()
             scores = score_dev(self) if score_dev is not None and dev else {}
-            score = scores.get("macro_f1", -float(np.mean(losses)) if losses else 0.0)
-            if cfg.select_on == "loss" or not scores:
-                score = -float(np.mean(losses)) if losses else 0.0
-            improved = score > best_score
+            train_loss = float(np.mean(epoch_losses)) if epoch_losses else None
+            improved = stopping.update(scores, train_loss)
             if improved:
-                best_score, bad_epochs = score, 0
                 best_state = copy.deepcopy(
-                    {k: v.detach().cpu() for k, v in net.state_dict().items()}
+                    {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
                 )
-            else:
-                bad_epochs += 1
+            seconds = time.perf_counter() - start
             yield EpochInfo(
-                epoch,
-                step,
-                float(np.mean(losses)) if losses else None,
-                time.perf_counter() - start,
-                {**scores, "is_best": float(improved)},
+                epoch, step, train_loss, seconds, {**scores, "is_best": float(improved)}
             )
-            if bad_epochs > cfg.patience or (cfg.max_steps and step >= cfg.max_steps):
+            if stopping.should_stop or (cfg.max_steps and step >= cfg.max_steps):
                 break
         if best_state is not None:
-            net.load_state_dict(best_state)
-        net.eval()
+            self.net.load_state_dict(best_state)
+        self.net.eval()
 
     def predict_proba(
         self,
@@ -304,7 +290,7 @@ class FinetuneBackend:
         return frames, stance
 
     def params(self) -> dict[str, Any]:
-        return {"base": self.base, "max_length": self.max_length}
+        return self.config.model_dump(mode="json", exclude={"kind", "name"})
 
     def save(self, path: Path) -> None:
         from safetensors.torch import save_file
@@ -319,12 +305,13 @@ class FinetuneBackend:
         save_file(heads, str(path / HEADS))
 
     @classmethod
-    def load(cls, path: Path, schema: LabelSchema, params: dict[str, Any]) -> FinetuneBackend:
+    def load(
+        cls, path: Path, schema: LabelSchema, config: FinetuneModelConfig, train: TrainConfig
+    ) -> FinetuneBackend:
+        """Rebuild from a model folder that holds the fine-tuned encoder and the heads."""
         from safetensors.torch import load_file
 
-        backend = cls(schema, None, None)
-        backend.max_length = int(params.get("max_length", 128))
-        backend.base = str(path)
+        backend = cls(schema, config.model_copy(update={"base": str(path)}), train)
         backend._setup(path)
         heads = load_file(str(path / HEADS))
         for name in ("frame_head", "stance_head"):

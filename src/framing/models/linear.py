@@ -18,7 +18,7 @@ from sklearn.metrics import log_loss
 
 from framing.data import Example
 from framing.labels import LabelSchema
-from framing.models import EpochInfo
+from framing.models.base import EpochInfo
 
 logger = logging.getLogger(__name__)
 

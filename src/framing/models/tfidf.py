@@ -6,22 +6,18 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from framing.config import TfidfModelConfig, TrainConfig
 from framing.data import Example
 from framing.labels import LabelSchema
-from framing.models import EpochInfo
+from framing.modelfolder import HEADS, VOCAB
+from framing.models.base import EpochInfo
 from framing.models.linear import LinearHeads, fit_heads_once
-
-if TYPE_CHECKING:
-    from framing.config import TfidfModelConfig
-
-WEIGHTS = "heads.safetensors"
-VOCAB = "tfidf.json"
 
 
 class TfidfBackend:
@@ -29,15 +25,16 @@ class TfidfBackend:
 
     kind = "tfidf"
 
-    def __init__(self, schema: LabelSchema, config: TfidfModelConfig | None, seed: int = 13):
+    def __init__(self, schema: LabelSchema, config: TfidfModelConfig, train: TrainConfig):
         self.schema = schema
-        self.seed = seed
-        self.C = config.C if config is not None else 1.0
+        self.config = config
+        self.seed = train.seed
+        self.C = config.C
         self.vectorizer_params = {
-            "ngram_range": (1, config.ngram_max if config else 2),
-            "min_df": config.min_df if config else 1,
-            "max_features": config.max_features if config else None,
-            "sublinear_tf": config.sublinear_tf if config else True,
+            "ngram_range": (1, config.ngram_max),
+            "min_df": config.min_df,
+            "max_features": config.max_features,
+            "sublinear_tf": config.sublinear_tf,
             "lowercase": True,
             "dtype": np.float32,
         }
@@ -70,6 +67,9 @@ class TfidfBackend:
         return self.heads.predict_proba(self.vectorizer.transform(list(texts)))
 
     def params(self) -> dict[str, Any]:
+        return self.config.model_dump(mode="json", exclude={"kind", "name"})
+
+    def _vectorizer_json(self) -> dict[str, Any]:
         params = dict(self.vectorizer_params)
         params["ngram_range"] = list(params["ngram_range"])
         params["dtype"] = "float32"
@@ -79,16 +79,19 @@ class TfidfBackend:
         assert self.vectorizer is not None and self.heads is not None
         tensors, meta = self.heads.state()
         tensors["idf"] = self.vectorizer.idf_.astype(np.float32)
-        save_file(tensors, str(path / WEIGHTS))
+        save_file(tensors, str(path / HEADS))
         vocab = {term: int(index) for term, index in self.vectorizer.vocabulary_.items()}
-        payload = {"vectorizer": self.params(), "vocabulary": vocab, "heads": meta}
+        payload = {"vectorizer": self._vectorizer_json(), "vocabulary": vocab, "heads": meta}
         (path / VOCAB).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, schema: LabelSchema, params: dict[str, Any]) -> TfidfBackend:
+    def load(
+        cls, path: Path, schema: LabelSchema, config: TfidfModelConfig, train: TrainConfig
+    ) -> TfidfBackend:
+        """Rebuild the vectorizer (vocabulary, idf) and the heads from JSON and safetensors."""
         payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
-        tensors = load_file(str(path / WEIGHTS))
-        backend = cls(schema, None)
+        tensors = load_file(str(path / HEADS))
+        backend = cls(schema, config, train)
         vec_params = dict(payload["vectorizer"])
         vec_params["ngram_range"] = tuple(vec_params["ngram_range"])
         vec_params["dtype"] = np.float32

@@ -29,7 +29,7 @@ def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_tra
         kind, schema=schema, model=model_params(kind, _tiny_transformer), train=FAST_TRAIN
     ).fit(tiny_examples[:24], dev=tiny_examples[24:])
     clf.save(tmp_path / "torch")
-    from framing.runtime import export_onnx
+    from framing.export import export_onnx
 
     export_onnx(tmp_path / "torch", tmp_path / "onnx", quantize=False)
     fast = FramingClassifier.load(tmp_path / "onnx")
@@ -48,7 +48,7 @@ def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_tra
 
 
 def test_runtime_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
-    from framing.runtime import export_onnx
+    from framing.export import export_onnx
 
     FramingClassifier("tfidf", schema=schema).fit(tiny_examples).save(tmp_path / "m")
     with pytest.raises(FramingError, match="only torch models of kind encoder or finetune"):

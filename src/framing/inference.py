@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -9,13 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from tqdm.auto import tqdm
+
 from framing.classifier import FramingClassifier
 from framing.data import iter_records, read_examples
-from framing.errors import DataError, FramingError
+from framing.errors import ConfigError, DataError, FramingError
 from framing.evaluation import evaluate
-from framing.files import write_json
-from framing.predictions import predictions_from
+from framing.files import atomic_file, write_json, write_jsonl
+from framing.predictions import predictions_from, proba_row
+from framing.report import render_run_report
 from framing.runs import abandon_run, finish_run, start_run
+from framing.training import prediction_rows
 
 
 @dataclass(frozen=True)
@@ -36,23 +41,24 @@ def evaluate_model(
     show_progress: bool = False,
 ) -> EvaluationResult:
     """Score a labelled file with a saved model; write metrics.json, predictions and report.md."""
-    from framing.report import render_run_report
-    from framing.training import prediction_rows
-
+    if bootstrap < 0:
+        raise ConfigError(f"bootstrap must be 0 or more resamples, got {bootstrap}")
     clf = FramingClassifier.load(model)
-    examples = read_examples(data, clf.schema)
+    examples = read_examples(data, clf.schema_)
+    if not any(ex.frames is not None or ex.stance for ex in examples):
+        raise DataError(
+            f"{data}: no example carries frames or stance labels; evaluate needs labelled data "
+            "(use `framing predict` for unlabelled text)"
+        )
     name = name or Path(data).name.split(".")[0]
     proba = clf.predict_proba([ex.text for ex in examples], show_progress=show_progress)
-    metrics = evaluate(examples, proba, clf.schema, clf.thresholds, bootstrap=bootstrap)
+    metrics = evaluate(examples, proba, clf.schema_, clf.thresholds, bootstrap=bootstrap)
     run = start_run(Path("experiments/evaluations"), name, output)
     try:
         write_json(
             run.tmp / "metrics.json", {"model": str(model), "data": str(data), name: metrics}
         )
-        rows = prediction_rows(examples, proba, clf.thresholds)
-        with open(run.tmp / "predictions.jsonl", "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_jsonl(run.tmp / "predictions.jsonl", prediction_rows(examples, proba, clf.thresholds))
         summary = {
             "select_on": "-",
             "best_model": clf.kind,
@@ -115,29 +121,23 @@ def predict_file(
 ) -> int:
     """Stream predictions with probabilities as JSONL; memory stays flat however long the input.
 
-    The output file is written under a temporary name and renamed at the end.
+    The output is written under a unique temporary name beside it, locked against a second
+    writer, and renamed into place only when every row is written.
     """
+    if batch_size < 1:
+        raise ConfigError(f"batch size must be a positive integer, got {batch_size}")
     clf = FramingClassifier.load(model)
     if output is not None and output.exists():
         raise FramingError(f"{output} already exists; choose a new output file")
-    tmp = output.with_name(f".{output.name}.partial") if output is not None else None
-    handle: IO[str] = open(tmp, "w", encoding="utf-8") if tmp is not None else sys.stdout  # noqa: SIM115
-    from tqdm.auto import tqdm
-
-    n = 0
-    with tqdm(unit="sent", desc="predicting", file=sys.stderr, disable=not show_progress) as bar:
-        try:
-            for chunk in _chunks(_read_texts(source, text_field), chunk_size):
-                n += _write_chunk(clf, chunk, handle, targets, batch_size)
-                bar.update(len(chunk))
-        except BaseException:
-            if tmp is not None:
-                handle.close()
-                tmp.unlink(missing_ok=True)
-            raise
-    if tmp is not None and output is not None:
-        handle.close()
-        tmp.replace(output)
+    with contextlib.ExitStack() as stack:
+        handle = sys.stdout if output is None else stack.enter_context(atomic_file(output))
+        bar = stack.enter_context(
+            tqdm(unit="sent", desc="predicting", file=sys.stderr, disable=not show_progress)
+        )
+        n = 0
+        for chunk in _chunks(_read_texts(source, text_field), chunk_size):
+            n += _write_chunk(clf, chunk, handle, targets, batch_size)
+            bar.update(len(chunk))
     return n
 
 
@@ -169,18 +169,7 @@ def _write_chunk(
             "text": text,
             "frames": pred.frames,
             "stance": pred.stance,
-            "proba": {
-                "frames": {
-                    f: round(float(proba.frames[i, j]), 5) for j, f in enumerate(proba.frame_names)
-                },
-                "stance": {
-                    t: {
-                        label: round(float(p[i, k]), 5)
-                        for k, label in enumerate(proba.stance_labels)
-                    }
-                    for t, p in proba.stance.items()
-                },
-            },
+            "proba": proba_row(proba, i, digits=5),
         }
         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     return len(chunk)

@@ -1,0 +1,127 @@
+"""The ONNX Runtime backend: scores with a graph written by `framing.export` (mean-pooled
+sentence vectors, int8 MatMul weights) and runs the small heads in numpy. Inference only."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from framing.data import Example
+from framing.errors import FramingError, ModelError
+from framing.labels import LabelSchema
+from framing.modelfolder import GRAPH, HEADS, HEADS_META
+from framing.models.base import EpochInfo
+from framing.models.linear import LinearHeads
+from framing.models.torch_common import length_sorted_batches, progress, target_text
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class OnnxBackend:
+    """Inference-only backend over an exported graph; same outputs as the torch backends."""
+
+    def __init__(self, kind: str, schema: LabelSchema, path: Path, params: dict[str, Any]):
+        import onnxruntime as ort
+        from safetensors.numpy import load_file
+        from transformers import AutoTokenizer
+
+        self.kind = kind
+        self.schema = schema
+        self.max_length = int(params.get("max_length", 128))
+        self.batch_size = int(params.get("batch_size", 64))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        self.session = ort.InferenceSession(
+            str(path / GRAPH), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.heads: Any = None
+        self.weights: dict[str, np.ndarray] = {}
+        if kind == "encoder":
+            meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))
+            self.heads = LinearHeads.from_state(schema, load_file(str(path / HEADS)), meta)
+        else:
+            self.weights = load_file(str(path / HEADS))
+
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None,
+        *,
+        show_progress: bool = False,
+        score_dev: Callable[[Any], dict[str, float]] | None = None,
+    ) -> Iterator[EpochInfo]:
+        raise FramingError("an exported ONNX model is for inference only; train the torch model")
+
+    def _pooled(
+        self, texts: list[str], pairs: list[str] | None, batch_size: int, show_progress: bool
+    ) -> np.ndarray:
+        out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1] or 384), np.float32)
+        for batch in progress(
+            length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size),
+            show_progress,
+            "scoring",
+        ):
+            chunk = [texts[i] for i in batch]
+            if pairs is None:
+                enc = self.tokenizer(
+                    chunk,
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="np",
+                )
+            else:
+                enc = self.tokenizer(
+                    [pairs[i] for i in batch],
+                    chunk,
+                    padding=True,
+                    truncation="only_second",
+                    max_length=self.max_length,
+                    return_tensors="np",
+                )
+            feed = {name: enc[name].astype(np.int64) for name in INPUTS if name in enc}
+            if "token_type_ids" not in feed:
+                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+            out[batch] = self.session.run(None, feed)[0]
+        return out
+
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        show_progress: bool = False,
+        targets: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        texts = list(texts)
+        size = batch_size or self.batch_size
+        if self.kind == "encoder":
+            pooled = self._pooled(texts, None, size, show_progress)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            return self.heads.predict_proba(pooled)
+        w = self.weights
+        frames = np.zeros((len(texts), len(self.schema.frames)))
+        if self.schema.frames:
+            logits = self._pooled(texts, None, size, show_progress) @ w["frame_head.weight"].T
+            logits += w["frame_head.bias"]
+            frames = 1.0 / (1.0 + np.exp(-logits[:, : len(self.schema.frames)]))
+        stance = {}
+        for target in targets if targets is not None else self.schema.targets:
+            pooled = self._pooled(texts, [target_text(target)] * len(texts), size, show_progress)
+            logits = pooled @ w["stance_head.weight"].T + w["stance_head.bias"]
+            logits -= logits.max(1, keepdims=True)
+            exp = np.exp(logits)
+            stance[target] = exp / exp.sum(1, keepdims=True)
+        return frames.astype(np.float64), stance
+
+    def params(self) -> dict[str, Any]:
+        return {"max_length": self.max_length, "batch_size": self.batch_size}
+
+    def save(self, path: Path) -> None:
+        raise ModelError("an ONNX model folder is written by export_onnx, not by save()")

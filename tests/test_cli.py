@@ -92,10 +92,19 @@ def test_cli_evaluate(trained, tmp_path, tiny_path):
     assert "model folder not found" in line
 
 
-def test_cli_help_lists_commands():
+COMMANDS = ("train", "check", "evaluate", "predict", "compare", "export")
+
+
+def test_cli_help_lists_every_command_with_its_summary():
+    import re
+
     result = runner.invoke(app, ["--help"])
-    for command in ("train", "evaluate", "predict", "check", "compare"):
-        assert command in result.output
+    assert result.exit_code == 0
+    listed = set(re.findall(r"^\W*([a-z]+)\s{2,}\S", result.output, flags=re.MULTILINE))
+    assert listed >= set(COMMANDS), result.output
+    for command in COMMANDS:
+        sub = runner.invoke(app, [command, "--help"])
+        assert sub.exit_code == 0 and "Usage:" in sub.output, command
 
 
 def test_cli_compare(trained, tmp_path, tiny_path):
@@ -127,3 +136,53 @@ def test_cli_help_does_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_unexpected_error_is_one_line_with_a_log(monkeypatch, tmp_path):
+    import framing.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(cli, "check", broken)
+    monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(tmp_path))
+    config = write_config(tmp_path)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "unexpected RuntimeError: something nobody foresaw" in lines[0]
+    log = next((tmp_path / "framing-logs").glob("error-*.log"))
+    assert "Traceback" in log.read_text() and str(log) in lines[0]
+
+
+def test_cli_export_refuses_tfidf_in_one_line(trained, tmp_path):
+    _, model = trained
+    line = _is_clean_error(runner.invoke(app, ["export", model, "--output", str(tmp_path / "x")]))
+    assert "only torch models of kind encoder or finetune can be exported" in line
+
+
+def test_cli_rejects_negative_counts(trained, tmp_path, tiny_path):
+    _, model = trained
+    result = runner.invoke(app, ["evaluate", model, str(tiny_path), "--bootstrap", "-5"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = runner.invoke(app, ["predict", model, str(tiny_path), "--batch-size", "0"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_cli_predict_output_locked_against_a_second_writer(trained, tmp_path, tiny_path):
+    import os
+    import socket
+
+    _, model = trained
+    out = tmp_path / "out.jsonl"
+    lock = tmp_path / ".out.jsonl.lock"
+    lock.write_text(f"{os.getpid()} {socket.gethostname()}")  # a live writer holds it
+    line = _is_clean_error(
+        runner.invoke(app, ["predict", model, str(tiny_path), "--output", str(out)])
+    )
+    assert "being written by another framing process" in line and not out.exists()
+    lock.write_text(f"999999999 {socket.gethostname()}")  # its writer died: taken over
+    result = runner.invoke(app, ["predict", model, str(tiny_path), "--output", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 30 and not lock.exists()
+    assert not list(tmp_path.glob(".out.jsonl.*.partial"))

@@ -124,3 +124,39 @@ def test_evaluation_ece():
     assert expected_calibration_error(
         np.array([0.25, 0.75]), np.array([0.0, 1.0]), 2
     ) == pytest.approx(0.25)
+
+
+def test_tune_thresholds_picks_the_f1_maximising_cut():
+    from framing.data import Example
+    from framing.evaluation import tune_thresholds
+
+    gold = [True, True, True, False, False, False]
+    scores = np.array([[0.9], [0.7], [0.35], [0.3], [0.2], [0.1]])
+    examples = [
+        Example(id=str(i), text="t", frames=("a",) if g else ()) for i, g in enumerate(gold)
+    ]
+    assert tune_thresholds(scores, examples, ["a"]) == {"a": pytest.approx(0.35)}
+    # no positive (or only positives) in dev: nothing to tune, keep 0.5
+    none = [Example(id=str(i), text="t", frames=()) for i in range(6)]
+    assert tune_thresholds(scores, none, ["a"]) == {"a": 0.5}
+    unlabelled = [Example(id=str(i), text="t") for i in range(6)]
+    assert tune_thresholds(scores, unlabelled, ["a"]) == {"a": 0.5}
+
+
+def test_dev_loss_is_lower_for_better_probabilities(schema):
+    from framing.data import Example
+    from framing.evaluation import dev_loss
+    from framing.predictions import Probabilities
+
+    examples = [
+        Example(id="1", text="t", frames=(schema.frames[0],), stance={schema.targets[0]: "favor"})
+    ]
+
+    def proba(p: float) -> Probabilities:
+        frames = np.full((1, len(schema.frames)), 1 - p)
+        frames[0, 0] = p
+        stance = {t: np.array([[p, (1 - p) / 2, (1 - p) / 2]]) for t in schema.targets}
+        return Probabilities(frames, stance, schema.frames, schema.stance_labels)
+
+    assert dev_loss(examples, proba(0.9), schema) < dev_loss(examples, proba(0.6), schema)
+    assert dev_loss(examples, proba(0.9), schema) > 0

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 
 import pytest
 import yaml
 
 from framing import FramingClassifier, load_config, train
-from framing.errors import DataError
+from framing.errors import DataError, FramingError
 
 from conftest import write_config
 
@@ -59,7 +61,7 @@ def test_training_never_overwrites(tmp_path):
     first = train(config).run_dir
     second = train(config).run_dir
     assert first != second and first.is_dir() and second.is_dir()
-    with pytest.raises(Exception, match="already exists"):
+    with pytest.raises(FramingError, match="already exists"):
         train(config, output=first)
 
 
@@ -80,6 +82,8 @@ def test_training_interrupted_run_never_looks_complete(tmp_path, monkeypatch):
     assert visible == []
     partial = [p for p in runs.iterdir() if p.name.endswith(".incomplete")]
     assert len(partial) == 1 and not (partial[0] / "meta.json").exists()
+    assert "interrupted" in (partial[0] / "INTERRUPTED").read_text()
+    assert not (partial[0] / "OWNER").exists()
 
 
 def test_training_data_error_leaves_no_folder(tmp_path):
@@ -140,3 +144,42 @@ def test_training_missing_schema_names_key(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match="schema: label schema file not found"):
         train(load_config(path))
+
+
+def test_training_select_on_loss_ranks_models_by_dev_loss(tmp_path):
+    path = write_config(tmp_path, kinds=("tfidf",))
+    raw = yaml.safe_load(path.read_text())
+    raw["models"] = [
+        {"kind": "tfidf", "name": "sharp", "C": [1000.0]},
+        {"kind": "tfidf", "name": "smooth", "C": [0.01]},
+    ]
+    raw["train"]["select_on"] = "loss"
+    path.write_text(yaml.safe_dump(raw))
+    metrics = train(load_config(path)).metrics
+    assert metrics["select_on"] == "dev loss"
+    losses = {name: m["dev"]["loss"] for name, m in metrics["models"].items()}
+    assert metrics["best_model"] == min(losses, key=losses.get)
+    raw["train"]["select_on"] = "macro_f1"
+    path.write_text(yaml.safe_dump(raw))
+    metrics = train(load_config(path)).metrics
+    assert metrics["select_on"] == "dev macro_f1"
+    f1 = {name: m["dev"]["macro_f1"] for name, m in metrics["models"].items()}
+    assert metrics["best_model"] == max(f1, key=f1.get)
+
+
+def test_training_dead_run_never_blocks_a_rerun(tmp_path):
+    from framing.runs import start_run
+
+    out = tmp_path / "runs" / "fixed"
+    stale = out.parent / ".fixed.incomplete"
+    stale.mkdir(parents=True)
+    (stale / "OWNER").write_text("999999999 " + socket.gethostname())
+    result = train(load_config(write_config(tmp_path)), output=out)
+    assert result.run_dir == out and (out / "metrics.json").is_file()
+    aside = [p for p in out.parent.iterdir() if ".stale-" in p.name]
+    assert len(aside) == 1  # kept, never deleted
+    live = out.parent / ".other.incomplete"
+    live.mkdir()
+    (live / "OWNER").write_text(f"{os.getpid()} {socket.gethostname()}")
+    with pytest.raises(FramingError, match="another run with this name is being written"):
+        start_run(out.parent, "x", out.parent / "other")

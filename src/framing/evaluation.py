@@ -158,6 +158,71 @@ def stance_metrics(
     return result
 
 
+def _frames_block(
+    examples: Sequence[Example],
+    proba: Probabilities,
+    schema: LabelSchema,
+    thresholds: dict[str, float],
+    options: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Frame metrics on the examples labelled for frames (None when there are none)."""
+    rows = np.array([i for i, ex in enumerate(examples) if ex.frames is not None], dtype=int)
+    if not (schema.frames and rows.size):
+        return None
+    subset = [examples[i] for i in rows]
+    doc, n_docs = document_index([ex.group for ex in subset])
+    bootstrap, seed = options["bootstrap"], options["seed"]
+    weights = document_bootstrap(n_docs, bootstrap, seed) if bootstrap else None
+    gold = np.array([[f in ex.frames for f in schema.frames] for ex in subset])  # type: ignore[operator]
+    cut = np.array([thresholds.get(f, 0.5) for f in schema.frames])
+    frame_proba = proba.frames[rows]
+    return frame_metrics(
+        gold,
+        frame_proba >= cut,
+        frame_proba,
+        schema.frames,
+        doc,
+        n_docs,
+        weights,
+        options["ci"],
+        options["bins"],
+    )
+
+
+def _stance_block(
+    examples: Sequence[Example],
+    proba: Probabilities,
+    schema: LabelSchema,
+    target: str,
+    favor_against: Sequence[str],
+    options: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Stance metrics for one target on the examples labelled for it (None when none are)."""
+    rows = np.array(
+        [i for i, ex in enumerate(examples) if ex.stance and target in ex.stance], dtype=int
+    )
+    if not rows.size:
+        return None
+    subset = [examples[i] for i in rows]
+    doc, n_docs = document_index([ex.group for ex in subset])
+    bootstrap, seed = options["bootstrap"], options["seed"]
+    weights = document_bootstrap(n_docs, bootstrap, seed + 1) if bootstrap else None
+    gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]
+    target_proba = proba.stance[target][rows]
+    return stance_metrics(
+        gold,
+        target_proba.argmax(1),
+        target_proba,
+        schema.stance_labels,
+        favor_against,
+        doc,
+        n_docs,
+        weights,
+        options["ci"],
+        options["bins"],
+    )
+
+
 def evaluate(
     examples: Sequence[Example],
     proba: Probabilities,
@@ -178,51 +243,17 @@ def evaluate(
     """
     result: dict[str, Any] = {"n": len(examples)}
     summary: list[float] = []
-    rows = np.array([i for i, ex in enumerate(examples) if ex.frames is not None], dtype=int)
-    if schema.frames and rows.size:
-        subset = [examples[i] for i in rows]
-        doc, n_docs = document_index([ex.group for ex in subset])
-        weights = document_bootstrap(n_docs, bootstrap, seed) if bootstrap else None
-        gold = np.array([[f in ex.frames for f in schema.frames] for ex in subset])  # type: ignore[operator]
-        cut = np.array([thresholds.get(f, 0.5) for f in schema.frames])
-        frame_proba = proba.frames[rows]
-        result["frames"] = frame_metrics(
-            gold,
-            frame_proba >= cut,
-            frame_proba,
-            schema.frames,
-            doc,
-            n_docs,
-            weights,
-            ci,
-            calibration_bins,
-        )
-        summary.extend(v["f1"] for v in result["frames"]["per_label"].values())
+    options = {"ci": ci, "bins": calibration_bins, "bootstrap": bootstrap, "seed": seed}
+    frames = _frames_block(examples, proba, schema, thresholds, options)
+    if frames is not None:
+        result["frames"] = frames
+        summary.extend(v["f1"] for v in frames["per_label"].values())
     stance_blocks: dict[str, Any] = {}
     for target in schema.targets:
-        rows = np.array(
-            [i for i, ex in enumerate(examples) if ex.stance and target in ex.stance], dtype=int
-        )
-        if not rows.size:
-            continue
-        subset = [examples[i] for i in rows]
-        doc, n_docs = document_index([ex.group for ex in subset])
-        weights = document_bootstrap(n_docs, bootstrap, seed + 1) if bootstrap else None
-        gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]
-        target_proba = proba.stance[target][rows]
-        stance_blocks[target] = stance_metrics(
-            gold,
-            target_proba.argmax(1),
-            target_proba,
-            schema.stance_labels,
-            favor_against,
-            doc,
-            n_docs,
-            weights,
-            ci,
-            calibration_bins,
-        )
-        summary.append(stance_blocks[target]["macro_f1"])
+        block = _stance_block(examples, proba, schema, target, favor_against, options)
+        if block is not None:
+            stance_blocks[target] = block
+            summary.append(block["macro_f1"])
     if stance_blocks:
         result["stance"] = stance_blocks
     # One number for leaderboards and model selection: the mean of every frame's F1 and every

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,17 @@ class TfidfBackend:
         targets: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         assert self.vectorizer is not None and self.heads is not None
-        return self.heads.predict_proba(self.vectorizer.transform(list(texts)))
+        X = self.vectorizer.transform(list(texts))
+        unknown = np.flatnonzero(X.getnnz(axis=1) == 0)
+        if unknown.size:
+            warnings.warn(
+                f"{unknown.size} of {X.shape[0]} texts share no word with the tfidf vocabulary "
+                f"(e.g. item {unknown[0]}: another language, or only symbols); their "
+                "probabilities are the model's priors, not a reading of the text",
+                UserWarning,
+                stacklevel=4,
+            )
+        return self.heads.predict_proba(X)
 
     def params(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json", exclude={"kind", "name"})

@@ -48,7 +48,7 @@ def as_texts(texts: Any, method: str = "predict") -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"{method}() expects strings; item {i} is {type(text).__name__}")
         if not text.strip():
-            raise ValueError(f"{method}() got an empty text at item {i}; drop it or give words")
+            raise DataError(f"{method}() got an empty text at item {i}; drop it or give words")
     return texts
 
 
@@ -229,7 +229,7 @@ class FramingClassifier:
         texts = as_texts(texts, "predict_proba")
         targets = self._check_targets(targets)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
         schema = self.schema_
         if not texts:
             return Probabilities(
@@ -258,7 +258,7 @@ class FramingClassifier:
             raise TypeError("targets must be a list of strings, got str; wrap it: targets=[target]")
         unknown = [t for t in targets if t not in self.schema_.targets]
         if unknown and self.kind != "finetune":
-            raise ValueError(
+            raise ConfigError(
                 f"targets {unknown} are not in the schema ({', '.join(self.schema_.targets)}); "
                 "free-text targets need a model of kind 'finetune'"
             )

@@ -126,6 +126,8 @@ def predict_file(
     """
     if batch_size < 1:
         raise ConfigError(f"batch size must be a positive integer, got {batch_size}")
+    if source != "-" and not Path(source).is_file():
+        raise DataError(f"input file not found: {source}")
     clf = FramingClassifier.load(model)
     if output is not None and output.exists():
         raise FramingError(f"{output} already exists; choose a new output file")

@@ -102,25 +102,17 @@ def abandon_run(run: RunDir, keep: bool, reason: str = "") -> None:
         (run.tmp / INTERRUPTED).write_text(note, encoding="utf-8")
 
 
+def _git(args: list[str], cwd: Path | None) -> str:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, cwd=cwd, timeout=10, check=True
+    ).stdout.strip()
+
+
 def git_state(cwd: Path | None = None) -> dict[str, Any]:
     """The commit and whether the work tree differs from it (None outside a git checkout)."""
     try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        sha = _git(["rev-parse", "HEAD"], cwd)
+        dirty = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
         return {"sha": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.SubprocessError):
         return {"sha": None, "dirty": None}

@@ -1,4 +1,5 @@
-"""Tests for framing.report: it renders a comparison folder, escapes corpus text, loads offline."""
+"""Tests for framing.compare.report: it renders a comparison folder, escapes corpus text and
+loads offline."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from framing.compare import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS
-from framing.report import build_report
+from framing.compare.report import build_report
+from framing.compare.tables import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS
 
 EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 LABELS = [

@@ -1,5 +1,5 @@
 """Tests for framing.compare.estimates (and the framing.stats helpers it relies on):
-estimators on hand-computed cases, bootstrap coverage."""
+estimators on hand-computed cases, PACC on a synthetic confusion, bootstrap coverage."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from framing.compare.columns import LabelColumns
 from framing.compare.estimates import (
+    DevConfusion,
     ScoredDocs,
     adjusted_estimate,
     design_estimate,
@@ -134,3 +135,75 @@ def test_compare_simulation_corrected_ci_covers_and_naive_is_biased() -> None:
     assert naive_mean == pytest.approx(expected, abs=0.01)
     assert np.all(np.abs(naive_mean - truth) > 0.04)
     assert naive_covered / n_intervals < 0.5
+
+
+# --- PACC: the probability-based correction --------------------------------------------------
+
+
+def test_compare_pacc_inverts_a_known_soft_confusion() -> None:
+    # Mean probability of 'present' is 0.7 on present sentences and 0.2 on absent ones, so a
+    # corpus with 30% present has mean probability 0.3 * 0.7 + 0.7 * 0.2 = 0.35.
+    soft_rates = np.array([[0.8, 0.2], [0.3, 0.7]])
+    q = np.array([0.65, 0.35])
+    assert adjusted_estimate(q, soft_rates * 200)[1] == pytest.approx(0.3)
+
+
+def _soft_scores(rng: np.random.Generator, y: np.ndarray) -> np.ndarray:
+    """P(present): Beta(7, 3) (mean 0.7) for present sentences, Beta(2, 8) (mean 0.2) else."""
+    return np.where(y, rng.beta(7, 3, y.shape), rng.beta(2, 8, y.shape))
+
+
+def test_compare_pacc_recovers_known_prevalence_where_naive_is_biased() -> None:
+    rng = np.random.default_rng(7)
+    truth = 0.3
+    # corpus: one cell of 400 documents x 10 sentences
+    y = rng.random((400, 10)) < truth
+    p = _soft_scores(rng, y)
+    n = np.full(400, 10.0)
+    hard_present = (p >= 0.5).sum(axis=1).astype(float)
+    soft_present = p.sum(axis=1)
+    docs = ScoredDocs(
+        n=n,
+        hard=np.stack([n - hard_present, hard_present], axis=1),
+        soft=np.stack([n - soft_present, soft_present], axis=1),
+        gold_n=np.zeros((400, 1)),
+        gold_resid=np.zeros((400, 2)),
+    )
+    # dev: 200 documents x 10 sentences of the same classifier, 50% present
+    dev_y = (rng.random(2000) < 0.5).astype(np.float32)
+    dev_p = _soft_scores(rng, dev_y > 0)
+    y1 = np.stack([1 - dev_y, dev_y], axis=1)
+    soft1 = np.stack([1 - dev_p, dev_p], axis=1).astype(np.float32)
+    hard1 = np.stack([dev_p < 0.5, dev_p >= 0.5], axis=1).astype(np.float32)
+    dev = dev_confusion(
+        np.repeat(np.arange(200), 10), 200, y1, np.ones((2000, 1), bool), hard1, soft1, ONE_FRAME
+    )
+    cells = estimate_cells(
+        docs, np.zeros(400, dtype=np.int64), 1, ONE_FRAME, dev=dev, correction="pacc", n_boot=200
+    )
+    point, low, high = summarise(cells.replicates["corrected"][..., 1])
+    assert point[0] == pytest.approx(truth, abs=0.02)
+    assert low[0] <= truth <= high[0]
+    # mean probability alone is pulled towards 0.5: 0.3 * 0.7 + 0.7 * 0.2 = 0.35
+    mean_probability = docs.soft[:, 1].sum() / n.sum()
+    assert mean_probability == pytest.approx(0.35, abs=0.01)
+    assert abs(mean_probability - truth) > 0.03
+
+
+def test_compare_pacc_uses_probabilities_and_acc_hard_counts() -> None:
+    # Hard and soft sums disagree on purpose: ACC must read `hard`, PACC must read `soft`.
+    n = np.array([10.0])
+    docs = ScoredDocs(
+        n=n,
+        hard=np.array([[5.0, 5.0]]),
+        soft=np.array([[8.0, 2.0]]),
+        gold_n=np.zeros((1, 1)),
+        gold_resid=np.zeros((1, 2)),
+    )
+    identity = np.array([[50.0, 0.0, 0.0, 50.0]])  # a perfect classifier on one dev document
+    dev = DevConfusion(hard=identity, soft=identity)
+    cell = np.zeros(1, dtype=np.int64)
+    acc = estimate_cells(docs, cell, 1, ONE_FRAME, dev=dev, correction="acc", n_boot=20)
+    pacc = estimate_cells(docs, cell, 1, ONE_FRAME, dev=dev, correction="pacc", n_boot=20)
+    assert acc.replicates["corrected"][0, 0, 1] == pytest.approx(0.5)
+    assert pacc.replicates["corrected"][0, 0, 1] == pytest.approx(0.2)

@@ -208,3 +208,118 @@ def test_compare_gold_ids_not_in_corpus(setup: dict) -> None:
     _write_jsonl(setup["gold"], [_gold(r) | {"id": "x" + r["id"]} for r in _corpus_rows()[:4]])
     with pytest.raises(DataError, match="not in the corpus"):
         compare(load_compare_config(setup["config"]), setup["tmp"] / "o", model=FakeModel())
+
+
+def test_compare_headline_corrected_changes_the_headline(setup: dict) -> None:
+    config = load_compare_config(setup["config"], ["headline=corrected"])
+    result = compare(config, setup["tmp"] / "out", model=FakeModel())
+    assert result.headline == "corrected" and result.summary["headline"] == "corrected"
+    assert result.summary["headline_reason"].startswith("The config sets this estimator")
+    md = result.report_md.read_text(encoding="utf-8")
+    assert "Headline: corrected." in md
+    # the main table shows the corrected estimate, not the design-based one
+    (west,) = [
+        r
+        for r in result.estimates
+        if r["level"] == "group"
+        and r["group"] == "west"
+        and r["label"] == "frame:threat"
+        and r["estimator"] == "corrected"
+    ]
+    shown = f"{100 * west['estimate']:.1f}% [{100 * west['ci_low']:.1f}%, "
+    row = next(line for line in md.splitlines() if line.startswith("| west |"))
+    assert row.split("|")[2].strip().startswith(shown)
+
+
+def test_compare_fields_mapping_renames_corpus_columns(setup: dict) -> None:
+    rows = [{("country" if k == "source" else k): v for k, v in r.items()} for r in _corpus_rows()]
+    _write_jsonl(setup["corpus"], rows)
+    config = load_compare_config(setup["config"], ["fields={source: country}"])
+    result = compare(config, setup["tmp"] / "o", model=FakeModel())
+    assert {r["source"] for r in result.estimates if r["level"] == "source"} >= {"Aland"}
+
+
+# --- the score cache -------------------------------------------------------------------------
+
+
+class CountingModel(FakeModel):
+    """FakeModel that records how many texts each predict_proba call scores."""
+
+    calls: list[int] = []
+
+    def predict_proba(self, texts: list[str], **kwargs: object) -> Probabilities:
+        CountingModel.calls.append(len(texts))
+        return super().predict_proba(texts, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cached(setup: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The setup with a model folder on disk (loaded as a CountingModel) and a score cache."""
+    model_dir = setup["tmp"] / "model"
+    model_dir.mkdir()
+    (model_dir / "weights.bin").write_bytes(b"v1")
+
+    class Loader:
+        @staticmethod
+        def load(path: Path) -> CountingModel:
+            assert Path(path) == model_dir
+            return CountingModel()
+
+    monkeypatch.setattr("framing.compare.job.FramingClassifier", Loader)
+    CountingModel.calls = []
+    overrides = [f"model={model_dir}", f"cache_dir={setup['tmp'] / 'cache'}"]
+    return setup | {"model": model_dir, "overrides": overrides}
+
+
+def _run(cached: dict, name: str) -> tuple[list[int], Path]:
+    CountingModel.calls = []
+    out = cached["tmp"] / name
+    compare(load_compare_config(cached["config"], cached["overrides"]), out)
+    return list(CountingModel.calls), out
+
+
+def test_compare_score_cache_is_reused_with_identical_results(cached: dict) -> None:
+    n_corpus, n_dev = len(_corpus_rows()), len(_corpus_rows()[::2])
+    first_calls, first = _run(cached, "first")
+    assert first_calls == [n_corpus, n_dev]
+    assert len(list((cached["tmp"] / "cache").glob("scores-*.npz"))) == 1
+    second_calls, second = _run(cached, "second")
+    assert second_calls == [n_dev]  # the corpus came from the cache; dev is always scored
+    for name in ("estimates.csv", "differences.csv", "evidence.jsonl", "report.md"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_compare_score_cache_invalidated_by_corpus_or_model_change(cached: dict) -> None:
+    n_corpus = len(_corpus_rows())
+    _run(cached, "first")
+    rows = _corpus_rows()
+    rows[1]["text"] = "missile sanctions"
+    _write_jsonl(cached["corpus"], rows)
+    calls, changed = _run(cached, "corpus_changed")
+    assert calls[0] == n_corpus
+    first = (cached["tmp"] / "first" / "estimates.csv").read_bytes()
+    assert (changed / "estimates.csv").read_bytes() != first
+    (cached["model"] / "weights.bin").write_bytes(b"v2")
+    calls, _ = _run(cached, "model_changed")
+    assert calls[0] == n_corpus
+    assert len(list((cached["tmp"] / "cache").glob("scores-*.npz"))) == 3
+    calls, _ = _run(cached, "again")
+    assert calls[0] != n_corpus
+
+
+def test_compare_score_cache_ignores_a_file_of_other_texts(cached: dict) -> None:
+    n_corpus = len(_corpus_rows())
+    _run(cached, "first")
+    (cache,) = (cached["tmp"] / "cache").glob("scores-*.npz")
+    other = cached["tmp"] / "other.npz"
+    np.savez(
+        other,
+        frames=np.zeros((1, 2)),
+        targets=np.array([], dtype=str),
+        frame_names=np.array(["threat", "pressure"]),
+        stance_labels=np.array(["favor", "against", "none"]),
+        texts_sha256=np.array("not these texts"),
+    )
+    other.replace(cache)
+    calls, _ = _run(cached, "rescored")
+    assert calls[0] == n_corpus

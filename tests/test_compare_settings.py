@@ -23,6 +23,36 @@ def test_compare_config_errors_name_file_and_key(tmp_path: Path) -> None:
         load_compare_config(path, ["bootstrap={}", "headline=design"])
 
 
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("min_gold=0", "min_gold"),
+        ("batch_size=-1", "batch_size"),
+        ("top_sources=0", "top_sources"),
+        ("evidence_per_cell=-1", "evidence_per_cell"),
+    ],
+)
+def test_compare_config_rejects_other_bad_counts(tmp_path: Path, override: str, key: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("model: m\ncorpus: c\n")
+    with pytest.raises(ConfigError, match=rf"^Invalid compare config .*: {key}: Input should be"):
+        load_compare_config(path, [override])
+
+
+def test_compare_config_name_must_be_a_folder_name(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("name: a/b\nmodel: m\ncorpus: c\n")
+    with pytest.raises(ConfigError, match="name: Value error, name must be letters, digits"):
+        load_compare_config(path)
+
+
+def test_compare_config_corrected_headline_needs_dev(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("model: m\ncorpus: c\nheadline: corrected\n")
+    with pytest.raises(ConfigError, match="headline: 'corrected' needs a labelled dev set"):
+        load_compare_config(path)
+
+
 def test_compare_groups_reject_member_in_two_groups(tmp_path: Path) -> None:
     path = tmp_path / "g.yaml"
     path.write_text("groups:\n  a: [X, Y]\n  b: [Y]\n")
@@ -30,8 +60,24 @@ def test_compare_groups_reject_member_in_two_groups(tmp_path: Path) -> None:
         load_groups(path)
 
 
+def test_compare_groups_file_missing_or_invalid(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^groups file not found: .*nope\.yaml$"):
+        load_groups(tmp_path / "nope.yaml")
+    path = tmp_path / "g.yaml"
+    path.write_text("groups: {}\nkeys: iso3\n")
+    with pytest.raises(ConfigError, match=r"groups file .*g\.yaml") as info:
+        load_groups(path)
+    assert "groups:" in str(info.value) and "keys:" in str(info.value)
+
+
 def test_compare_un_blocs_file_loads() -> None:
     grouping = load_groups(Path(__file__).parents[1] / "configs/groups/un_blocs.yaml")
     assert grouping.key == "iso3"
     assert grouping.group_of("RUS") == "russia_aligned" and grouping.group_of("DEU") == "western"
     assert grouping.group_of("BRA") == "brics_other" and grouping.group_of("KEN") == "other"
+
+
+def test_compare_default_config_loads() -> None:
+    config = load_compare_config(Path(__file__).parents[1] / "configs/compare/un_default.yaml")
+    assert config.headline_estimator() == "design"
+    assert config.bootstrap.n == 1000 and config.bootstrap.seed == 13

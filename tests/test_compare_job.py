@@ -231,6 +231,29 @@ def test_compare_headline_corrected_changes_the_headline(setup: dict) -> None:
     assert row.split("|")[2].strip().startswith(shown)
 
 
+def test_compare_groups_matching_no_source_is_a_config_error(setup: dict) -> None:
+    groups = setup["tmp"] / "groups.yaml"
+    groups.write_text("groups:\n  west: [Xland, Yland]\n  east: [Zland]\n")
+    config = load_compare_config(setup["config"])
+    CountingModel.calls = []
+    with pytest.raises(ConfigError, match=r"groups file .*groups\.yaml: no member matches") as info:
+        compare(config, setup["tmp"] / "o", model=CountingModel())
+    message = str(info.value)
+    assert "\n" not in message and "'Xland'" in message and "'Aland'" in message
+    assert CountingModel.calls == []  # found before the slow scoring
+    assert not (setup["tmp"] / "o").exists()
+
+
+def test_compare_fields_naming_a_missing_column_is_a_data_error(setup: dict) -> None:
+    config = load_compare_config(setup["config"], ["fields={source: country}"])
+    with pytest.raises(
+        DataError,
+        match=r"^corpus .*corpus\.jsonl line 1: no column 'country', which `fields` maps to "
+        r"'source' \(columns there: id, doc_id, source, date, text\)$",
+    ):
+        compare(config, setup["tmp"] / "o", model=FakeModel())
+
+
 def test_compare_fields_mapping_renames_corpus_columns(setup: dict) -> None:
     rows = [{("country" if k == "source" else k): v for k, v in r.items()} for r in _corpus_rows()]
     _write_jsonl(setup["corpus"], rows)

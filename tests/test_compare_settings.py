@@ -23,6 +23,18 @@ def test_compare_config_errors_name_file_and_key(tmp_path: Path) -> None:
         load_compare_config(path, ["bootstrap={}", "headline=design"])
 
 
+@pytest.mark.parametrize("count", [0, -5])
+def test_compare_config_rejects_zero_or_negative_bootstrap(tmp_path: Path, count: int) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("model: m\ncorpus: c\n")
+    with pytest.raises(
+        ConfigError,
+        match=rf"^Invalid compare config .*c\.yaml: bootstrap\.n: Input should be greater than "
+        rf"or equal to 20 \(got {count}\)$",
+    ):
+        load_compare_config(path, [f"bootstrap.n={count}"])
+
+
 @pytest.mark.parametrize(
     ("override", "key"),
     [

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from framing.compare.settings import Grouping
-from framing.data import Example, read_examples
+from framing.data import Example, iter_records, read_examples
 from framing.errors import ConfigError, DataError
 from framing.labels import LabelSchema
 from framing.stats import document_index
@@ -48,8 +48,30 @@ def read_input(
         raise
 
 
+def check_fields(path: Path, fields: Mapping[str, str]) -> None:
+    """Check that the first record of `path` has every column the `fields` mapping names (a
+    missing one would silently leave its canonical field at its default, e.g. source 'unknown').
+
+    Raises:
+        DataError: naming the file, the line and the missing column.
+    """
+    if not fields or not path.is_file():
+        return
+    for line_no, record in iter_records(path):
+        missing = [(name, col) for name, col in fields.items() if col not in record]
+        if missing:
+            canonical, column = missing[0]
+            raise DataError(
+                f"corpus {path} line {line_no}: no column '{column}', which `fields` maps to "
+                f"'{canonical}' (columns there: {', '.join(map(str, record)) or 'none'})"
+            )
+        return
+
+
 def read_corpus(path: Path, fields: Mapping[str, str], segment: bool) -> list[Example]:
-    """The corpus's sentences: read, and split into sentences if `segment`."""
+    """The corpus's sentences: checked, read, and split into sentences if `segment`."""
+    if path.exists():
+        check_fields(path, fields)
     examples = read_input(path, "corpus", None, fields)
     return segment_documents(examples) if segment else examples
 
@@ -137,6 +159,7 @@ def describe_documents(
 
     Raises:
         DataError: a sentence lacks the field the groups file keys its members by.
+        ConfigError: no source of the corpus is a member of any group.
     """
     doc_index, _ = document_index([document_of(ex) for ex in examples])
     first: dict[str, Example] = {}
@@ -170,8 +193,10 @@ def group_sources(
 
     Raises:
         DataError: a sentence lacks that field.
+        ConfigError: no member of the groups file matches any sentence's field.
     """
     source_group: dict[str, str | None] = {}
+    matched = False
     for ex in heads:
         value = _key(ex, grouping)
         if value is None:
@@ -180,7 +205,16 @@ def group_sources(
                 f"which the groups file {grouping.path} keys its members by. Add the field, "
                 "or set `key: source` in the groups file"
             )
+        matched = matched or str(value) in grouping.members
         source_group[ex.source] = grouping.group_of(str(value))
+    if heads and not matched:
+        expected = ", ".join(repr(m) for m in list(grouping.members)[:5])
+        found = ", ".join(repr(s) for s in sorted({str(_key(ex, grouping)) for ex in heads})[:5])
+        raise ConfigError(
+            f"groups file {grouping.path}: no member matches the `{grouping.key}` of any sentence "
+            f"of the corpus {corpus} (expected e.g. {expected}; the corpus has e.g. {found}). "
+            "Fix the members or the groups file's `key`"
+        )
     return source_group
 
 

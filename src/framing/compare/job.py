@@ -83,10 +83,10 @@ def compare(
         model: a loaded classifier to use instead of loading `config.model` (no score cache then).
 
     Raises:
-        ConfigError: the output folder exists, a file is missing, or `labels` names a label the
-            model lacks.
-        DataError: the corpus is empty or invalid; dev or gold labels are not in the schema; gold
-            sentences are not in the corpus.
+        ConfigError: the output folder exists, a file is missing, `labels` names a label the
+            model lacks, or no source of the corpus is in the groups file.
+        DataError: the corpus is empty or invalid or lacks a column `fields` names; dev or gold
+            labels are not in the schema; gold sentences are not in the corpus.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -94,17 +94,17 @@ def compare(
     model, cache = _model_and_cache(config, model)
     columns = label_columns(model.schema, config.labels, where="compare config key `labels`")
     thresholds = dict(getattr(model, "thresholds", {}) or {})
-    examples = read_corpus(config.corpus, config.fields, config.segment)
+    corpus = _read_corpus(config)
     timings["read_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    texts = [ex.text for ex in examples]
+    texts = [ex.text for ex in corpus.examples]
     proba = score_corpus(model, texts, config.batch_size, cache, show_progress)
     hard, soft = encode_predictions(proba, thresholds, columns)
     timings["score_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    found = _estimate(config, model, columns, thresholds, examples, hard, soft)
+    found = _estimate(config, model, columns, thresholds, corpus, hard, soft)
     timings["estimate_s"] = time.perf_counter() - started
 
     summary = _summary(config, model, found, columns, timings)
@@ -115,8 +115,8 @@ def compare(
         estimates=found.estimates,
         differences=found.differences,
         headline=summary["headline"],
-        n_sentences=len(examples),
-        n_docs=found.documents.n_docs,
+        n_sentences=len(corpus.examples),
+        n_docs=corpus.documents.n_docs,
         report_md=report_md,
         report_html=report_html,
         summary=summary,
@@ -124,13 +124,29 @@ def compare(
 
 
 @dataclass(frozen=True)
-class _Found:
-    """What the estimation step found: the documents, the rows of the output files, and the
-    replicates per level (the summary lists the estimators the `all` level has)."""
+class _Corpus:
+    """The corpus's sentences, the groups file, and the documents with their groups."""
 
-    documents: Documents
+    examples: list[Example]
     grouping: Grouping | None
-    n_sentences: int
+    documents: Documents
+
+
+def _read_corpus(config: CompareConfig) -> _Corpus:
+    """Read the corpus and the groups file and describe the documents, before the slow
+    scoring, so that a bad corpus or groups file fails at once."""
+    examples = read_corpus(config.corpus, config.fields, config.segment)
+    grouping = load_groups(config.groups) if config.groups is not None else None
+    documents = describe_documents(examples, grouping, config.period, config.sources, config.corpus)
+    return _Corpus(examples, grouping, documents)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the estimation step found: the rows of the output files, and the replicates per
+    level (the summary lists the estimators the `all` level has)."""
+
+    corpus: _Corpus
     n_dev: int
     n_gold: int
     estimates: list[dict[str, Any]]
@@ -144,14 +160,13 @@ def _estimate(
     model: Scorer,
     columns: LabelColumns,
     thresholds: dict[str, float],
-    examples: Sequence[Example],
+    corpus: _Corpus,
     hard: np.ndarray,
     soft: np.ndarray,
 ) -> _Found:
-    """Documents and their groups and periods, the dev confusion and gold residuals, then every
-    level's estimates, the contrasts between cells, and the evidence sentences."""
-    grouping = load_groups(config.groups) if config.groups is not None else None
-    documents = describe_documents(examples, grouping, config.period, config.sources, config.corpus)
+    """The dev confusion and gold residuals, then every level's estimates, the contrasts
+    between cells, and the evidence sentences."""
+    examples, grouping, documents = corpus.examples, corpus.grouping, corpus.documents
     dev, n_dev = _dev_confusion(config, model, columns, thresholds)
     gold, n_gold = _gold_rows(config, model, columns, examples, documents.doc_index, soft)
     scored = sum_documents(documents.doc_index, documents.n_docs, hard, soft, columns, gold)
@@ -159,9 +174,7 @@ def _estimate(
     estimates, kept = estimate_levels(levels, scored, columns, dev, gold is not None, config)
     reported = columns.reported()
     return _Found(
-        documents=documents,
-        grouping=grouping,
-        n_sentences=len(examples),
+        corpus=corpus,
         n_dev=n_dev,
         n_gold=n_gold,
         estimates=estimates,
@@ -270,12 +283,12 @@ def _summary(
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": {"path": str(config.model), "kind": kind, "thresholds": thresholds},
         "corpus": {"path": str(config.corpus), "segmented": config.segment},
-        "n_sentences": found.n_sentences,
-        "n_docs": found.documents.n_docs,
-        "n_sources": found.documents.n_sources_seen,
-        "sources_without_sentences": found.documents.missing_sources,
-        "groups": _groups_summary(config, found.grouping),
-        "periods": found.documents.periods,
+        "n_sentences": len(found.corpus.examples),
+        "n_docs": found.corpus.documents.n_docs,
+        "n_sources": found.corpus.documents.n_sources_seen,
+        "sources_without_sentences": found.corpus.documents.missing_sources,
+        "groups": _groups_summary(config, found.corpus.grouping),
+        "periods": found.corpus.documents.periods,
         "period_mode": config.period,
         "dev": None if config.dev is None else {"path": str(config.dev), "n": found.n_dev},
         "gold_sample": None

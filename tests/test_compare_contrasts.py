@@ -49,6 +49,7 @@ def test_compare_pairwise_skips_empty_cells_and_keeps_the_largest() -> None:
     )
     rows = pairwise(level, cells, REPORTED, None, 0.95)
     assert len(rows) == 3  # the empty cell is in no pair
+    assert [(r["a"], r["b"]) for r in rows] == [("w", "e"), ("w", "s"), ("e", "s")]
     assert rows[0]["difference"] == pytest.approx(0.3)
     assert rows[0]["p_holm"] <= 3 * rows[0]["p_value"] + 1e-12
     limited = pairwise(level, cells, REPORTED, 2, 0.95)

@@ -168,6 +168,11 @@ def test_compare_writes_folder_with_all_cells(setup: dict) -> None:
     assert design["estimate"] == pytest.approx(np.mean(prob) + np.mean(resid), abs=1e-6)
     diffs = result.differences
     assert {d["kind"] for d in diffs} == {"difference", "trend"}
+    # a difference names its cells: groups at the group level, sources at the source level
+    pairs = {(d["level"], d["a"], d["b"]) for d in diffs if d["kind"] == "difference"}
+    assert ("group", "west", "east") in pairs
+    assert ("source", "Aland", "Borduria") in pairs
+    assert not {a for _, a, _ in pairs} & {"all", "other"}
     assert all(0 <= d["p_holm"] <= 1 for d in diffs if np.isfinite(d["p_holm"]))
     evidence = [json.loads(x) for x in (out / "evidence.jsonl").read_text().splitlines()]
     assert (

@@ -67,7 +67,7 @@ def pairwise(
         return []
     rep_cols = np.array([c for c, _ in reported])
     ia, ib = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-    key = 0 if level.name == "group" else 1
+    key = 1 if level.name == "group" else 0  # name a cell by its group, or by its source
     rows: list[dict[str, Any]] = []
     for estimator, reps in cells.replicates.items():
         sub = reps[..., rep_cols]

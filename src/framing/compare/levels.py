@@ -7,7 +7,7 @@ period) with `all` for what it spans; each document belongs to at most one cell 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ def _crossed(
     doc_first: Sequence[str | None],
     periods: Sequence[str],
     doc_period: Sequence[str | None],
-    cell: Any,
+    cell: Callable[[str, str], tuple[str, str, str]],
 ) -> Level:
     """The level crossing `firsts` (groups or sources) with periods; `cell(first, period)`
     names each cell."""

@@ -106,6 +106,69 @@ def setup(tmp_path: Path) -> dict:
     return {"tmp": tmp_path, "config": config, "corpus": corpus, "gold": gold, "dev": dev}
 
 
+LABELS = {
+    "frame:threat",
+    "frame:pressure",
+    "stance:west:favor",
+    "stance:west:against",
+    "stance:west:none",
+}
+
+
+def _check_cells(rows: list[dict]) -> None:
+    """Every source has every label and estimator; empty cells are marked, not dropped."""
+    for source in ("Aland", "Borduria", "<script>alert(1)</script>"):
+        for est in ("naive", "corrected", "design"):
+            got = {
+                r["label"]
+                for r in rows
+                if r["level"] == "source" and r["source"] == source and r["estimator"] == est
+            }
+            assert got == LABELS
+        cell = [
+            r
+            for r in rows
+            if r["level"] == "source" and r["source"] == source and r["estimator"] == "naive"
+        ]
+        assert all(np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) for r in cell)
+    ghost = [r for r in rows if r["source"] == "Ghostland"]
+    assert ghost and all(r["note"] == "no sentences" and r["n_sentences"] == 0 for r in ghost)
+    assert all(np.isnan(r["estimate"]) for r in ghost)
+    empty_bloc = [r for r in rows if r["level"] == "group" and r["group"] == "empty_bloc"]
+    assert empty_bloc and all(r["note"] == "no sentences" for r in empty_bloc)
+
+
+def _check_design(rows: list[dict]) -> None:
+    """design = mean predicted probability + mean (gold - predicted) over the cell's gold rows."""
+    aland = [r for r in _corpus_rows() if r["source"] == "Aland"]
+    prob = [0.9 if "missile" in r["text"] else 0.2 for r in aland]
+    gold_rows = {r["id"] for r in _corpus_rows()[::3]}
+    resid = [
+        ("missile" in r["text"]) - p
+        for r, p in zip(aland, prob, strict=True)
+        if r["id"] in gold_rows
+    ]
+    (design,) = [
+        r
+        for r in rows
+        if r["level"] == "source"
+        and r["source"] == "Aland"
+        and r["estimator"] == "design"
+        and r["label"] == "frame:threat"
+    ]
+    assert design["estimate"] == pytest.approx(np.mean(prob) + np.mean(resid), abs=1e-6)
+
+
+def _check_differences(diffs: list[dict]) -> None:
+    assert {d["kind"] for d in diffs} == {"difference", "trend"}
+    # a difference names its cells: groups at the group level, sources at the source level
+    pairs = {(d["level"], d["a"], d["b"]) for d in diffs if d["kind"] == "difference"}
+    assert ("group", "west", "east") in pairs
+    assert ("source", "Aland", "Borduria") in pairs
+    assert not {a for _, a, _ in pairs} & {"all", "other"}
+    assert all(0 <= d["p_holm"] <= 1 for d in diffs if np.isfinite(d["p_holm"]))
+
+
 def test_compare_writes_folder_with_all_cells(setup: dict) -> None:
     config = load_compare_config(setup["config"])
     out = setup["tmp"] / "out"
@@ -121,59 +184,9 @@ def test_compare_writes_folder_with_all_cells(setup: dict) -> None:
     ):
         assert (out / name).is_file(), name
     assert result.headline == "design"
-    rows = result.estimates
-    labels = {
-        "frame:threat",
-        "frame:pressure",
-        "stance:west:favor",
-        "stance:west:against",
-        "stance:west:none",
-    }
-    for source in ("Aland", "Borduria", "<script>alert(1)</script>"):
-        for est in ("naive", "corrected", "design"):
-            got = {
-                r["label"]
-                for r in rows
-                if r["level"] == "source" and r["source"] == source and r["estimator"] == est
-            }
-            assert got == labels
-        cell = [
-            r
-            for r in rows
-            if r["level"] == "source" and r["source"] == source and r["estimator"] == "naive"
-        ]
-        assert all(np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"]) for r in cell)
-    ghost = [r for r in rows if r["source"] == "Ghostland"]
-    assert ghost and all(r["note"] == "no sentences" and r["n_sentences"] == 0 for r in ghost)
-    assert all(np.isnan(r["estimate"]) for r in ghost)
-    empty_bloc = [r for r in rows if r["level"] == "group" and r["group"] == "empty_bloc"]
-    assert empty_bloc and all(r["note"] == "no sentences" for r in empty_bloc)
-    # design = mean predicted probability + mean (gold - predicted) over the cell's gold rows
-    aland = [r for r in _corpus_rows() if r["source"] == "Aland"]
-    prob = [0.9 if "missile" in r["text"] else 0.2 for r in aland]
-    gold_rows = {r["id"] for r in _corpus_rows()[::3]}
-    resid = [
-        ("missile" in r["text"]) - p
-        for r, p in zip(aland, prob, strict=True)
-        if r["id"] in gold_rows
-    ]
-    design = [
-        r
-        for r in rows
-        if r["level"] == "source"
-        and r["source"] == "Aland"
-        and r["estimator"] == "design"
-        and r["label"] == "frame:threat"
-    ][0]
-    assert design["estimate"] == pytest.approx(np.mean(prob) + np.mean(resid), abs=1e-6)
-    diffs = result.differences
-    assert {d["kind"] for d in diffs} == {"difference", "trend"}
-    # a difference names its cells: groups at the group level, sources at the source level
-    pairs = {(d["level"], d["a"], d["b"]) for d in diffs if d["kind"] == "difference"}
-    assert ("group", "west", "east") in pairs
-    assert ("source", "Aland", "Borduria") in pairs
-    assert not {a for _, a, _ in pairs} & {"all", "other"}
-    assert all(0 <= d["p_holm"] <= 1 for d in diffs if np.isfinite(d["p_holm"]))
+    _check_cells(result.estimates)
+    _check_design(result.estimates)
+    _check_differences(result.differences)
     evidence = [json.loads(x) for x in (out / "evidence.jsonl").read_text().splitlines()]
     assert (
         len([e for e in evidence if e["source"] == "Aland" and e["label"] == "frame:threat"]) == 3

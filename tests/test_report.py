@@ -1,4 +1,5 @@
-"""Tests for framing.report: it renders a comparison folder, escapes corpus text, loads offline."""
+"""Tests for framing.compare.report: it renders a comparison folder, escapes corpus text and
+loads offline."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from framing.compare import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS
-from framing.report import build_report
+from framing.compare.report import build_report
+from framing.compare.tables import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS
 
 EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 LABELS = [
@@ -22,48 +23,52 @@ LABELS = [
 ]
 
 
-def _folder(tmp_path: Path) -> Path:
-    """A comparison folder as compare() writes it, with hand-chosen numbers."""
-    folder = tmp_path / "cmp"
-    folder.mkdir()
-    sources = [("Aland", "west"), (EVIL, "east"), ("Empty", "east")]
-    periods = ["2020", "2021", "2022"]
+PERIODS = ["2020", "2021", "2022"]
+
+
+def _estimate_rows(level: str, source: str, group: str, period: str, n: int) -> list[dict]:
+    """One cell's estimates.csv rows, every label x estimator (empty where n == 0)."""
     rows = []
+    for j, label in enumerate(LABELS):
+        for k, est in enumerate(("naive", "corrected", "design")):
+            value = "" if n == 0 else 0.1 + 0.05 * j + 0.01 * k
+            rows.append(
+                {
+                    "source": source,
+                    "group": group,
+                    "period": period,
+                    "label": label,
+                    "estimator": est,
+                    "estimate": value,
+                    "ci_low": "" if n == 0 else value - 0.03,
+                    "ci_high": "" if n == 0 else value + 0.03,
+                    "n_sentences": n,
+                    "n_docs": n // 10,
+                    "level": level,
+                    "note": "no sentences" if n == 0 else "",
+                }
+            )
+    return rows
 
-    def add(level: str, source: str, group: str, period: str, n: int) -> None:
-        for j, label in enumerate(LABELS):
-            for k, est in enumerate(("naive", "corrected", "design")):
-                value = "" if n == 0 else 0.1 + 0.05 * j + 0.01 * k
-                rows.append(
-                    {
-                        "source": source,
-                        "group": group,
-                        "period": period,
-                        "label": label,
-                        "estimator": est,
-                        "estimate": value,
-                        "ci_low": "" if n == 0 else value - 0.03,
-                        "ci_high": "" if n == 0 else value + 0.03,
-                        "n_sentences": n,
-                        "n_docs": n // 10,
-                        "level": level,
-                        "note": "no sentences" if n == 0 else "",
-                    }
-                )
 
-    for s, g in sources:
-        add("source", s, g, "all", 0 if s == "Empty" else 120)
+def _write_estimates(folder: Path) -> None:
+    rows = []
+    for s, g in [("Aland", "west"), (EVIL, "east"), ("Empty", "east")]:
+        rows += _estimate_rows("source", s, g, "all", 0 if s == "Empty" else 120)
     for g in ("west", "east"):
-        add("group", "all", g, "all", 120)
-        for p in periods:
-            add("group_period", "all", g, p, 40)
-    add("all", "all", "all", "all", 240)
-    for p in periods:
-        add("period", "all", "all", p, 80)
+        rows += _estimate_rows("group", "all", g, "all", 120)
+        for p in PERIODS:
+            rows += _estimate_rows("group_period", "all", g, p, 40)
+    rows += _estimate_rows("all", "all", "all", "all", 240)
+    for p in PERIODS:
+        rows += _estimate_rows("period", "all", "all", p, 80)
     with open(folder / "estimates.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ESTIMATE_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _write_differences(folder: Path) -> None:
     with open(folder / "differences.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=DIFFERENCE_COLUMNS)
         writer.writeheader()
@@ -103,6 +108,9 @@ def _folder(tmp_path: Path) -> Path:
                 "n_docs_b": 0,
             }
         )
+
+
+def _write_evidence(folder: Path) -> None:
     (folder / "evidence.jsonl").write_text(
         json.dumps(
             {
@@ -117,6 +125,15 @@ def _folder(tmp_path: Path) -> Path:
         )
         + "\n"
     )
+
+
+def _folder(tmp_path: Path) -> Path:
+    """A comparison folder as compare() writes it, with hand-chosen numbers."""
+    folder = tmp_path / "cmp"
+    folder.mkdir()
+    _write_estimates(folder)
+    _write_differences(folder)
+    _write_evidence(folder)
     summary = {
         "name": "tiny",
         "model": {"path": "m", "kind": "tfidf", "thresholds": {}},
@@ -126,7 +143,7 @@ def _folder(tmp_path: Path) -> Path:
         "n_sources": 2,
         "sources_without_sentences": ["Empty"],
         "groups": {"path": "g.yaml", "name": "g", "order": ["west", "east"]},
-        "periods": periods,
+        "periods": PERIODS,
         "dev": {"path": "d", "n": 50},
         "gold_sample": {"path": "gold", "n": 30, "min_gold": 10},
         "estimators": ["naive", "corrected", "design"],

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from framing.errors import ConfigError
 from framing.labels import format_validation_error
@@ -227,3 +227,74 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
 def config_to_dict(config: ExperimentConfig) -> dict[str, Any]:
     """The resolved config as plain data (paths as strings), ready to dump as YAML."""
     return config.model_dump(mode="json", by_alias=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# `framing compare`: the comparison config and the groups file it names (read by
+# framing.compare.settings; see configs/compare/un_default.yaml and configs/groups/).
+
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+class BootstrapConfig(BaseModel):
+    """Cluster bootstrap settings: resamples of documents, the seed, and the interval level."""
+
+    model_config = _STRICT
+
+    n: int = Field(1000, ge=20, le=100_000)
+    seed: int = 0
+    level: float = Field(0.95, gt=0.5, lt=1.0)
+
+
+class CompareConfig(BaseModel):
+    """A `framing compare` config (see configs/compare/un_default.yaml for every key)."""
+
+    model_config = _STRICT
+
+    name: str = Field("compare", min_length=1)
+    model: Path
+    corpus: Path
+    fields: dict[str, str] = Field(default_factory=dict)
+    segment: bool = False
+    groups: Path | None = None
+    period: Literal["year", "date"] | None = "year"
+    dev: Path | None = None
+    gold_sample: Path | None = None
+    labels: list[str] | None = None
+    headline: Literal["auto", "naive", "corrected", "design"] = "auto"
+    correction: Literal["acc", "pacc"] = "acc"
+    min_gold: int = Field(10, ge=1)
+    bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)  # type: ignore[arg-type]
+    batch_size: int = Field(64, ge=1)
+    evidence_per_cell: int = Field(3, ge=0, le=50)
+    top_sources: int = Field(20, ge=1)
+    sources: list[str] = Field(default_factory=list)
+    contrast_sources: int = Field(30, ge=2)
+    source_periods: bool = False
+    cache_dir: Path | None = Path(".cache/framing")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not set(value) <= _NAME_CHARACTERS:
+            raise ValueError("name must be letters, digits, '_', '-' or '.' (it names the folder)")
+        return value
+
+    def headline_estimator(self) -> str:
+        """The estimator the report leads with: `headline`, or for `auto` the best one available."""
+        if self.headline != "auto":
+            return self.headline
+        if self.gold_sample is not None:
+            return "design"
+        return "corrected" if self.dev is not None else "naive"
+
+
+class GroupsFile(BaseModel):
+    """A groups file: named groups of sources, members written in the corpus field `key`."""
+
+    model_config = _STRICT
+
+    name: str = "groups"
+    key: str = "source"
+    default: str | None = "other"
+    groups: dict[str, list[str]] = Field(min_length=1)

@@ -1,0 +1,223 @@
+"""The corpus of a comparison: reading it (and the dev and gold files), splitting documents into
+sentences, and describing its documents: their source, group and period.
+
+A "document" (speech, article) is the unit the bootstrap resamples; a "source" (country, outlet)
+writes documents; a "group" is a named bloc of sources from the groups file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from framing.compare.settings import Grouping
+from framing.data import Example, iter_records, read_examples
+from framing.errors import ConfigError, DataError
+from framing.labels import LabelSchema
+from framing.stats import document_index
+
+logger = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+
+
+def read_input(
+    path: Path, what: str, schema: LabelSchema | None, fields: Mapping[str, str]
+) -> list[Example]:
+    """Read the corpus, dev or gold file `path` (config key `what`) with the config's `fields`.
+
+    Raises:
+        ConfigError: the file does not exist.
+        DataError: the file is empty or invalid.
+    """
+    if not path.exists():
+        raise ConfigError(f"{what} not found: {path}")
+    try:
+        return read_examples(path, schema=schema, fields=fields)
+    except DataError as exc:
+        if "no records found" in str(exc):
+            raise DataError(
+                f"{what} {path} is empty: there is nothing to compare. Point `{what}` at a "
+                "file with one sentence (or document) per line"
+            ) from None
+        raise
+
+
+def check_fields(path: Path, fields: Mapping[str, str]) -> None:
+    """Check that the first record of `path` has every column the `fields` mapping names (a
+    missing one would silently leave its canonical field at its default, e.g. source 'unknown').
+
+    Raises:
+        DataError: naming the file, the line and the missing column.
+    """
+    if not fields or not path.is_file():
+        return
+    for line_no, record in iter_records(path):
+        missing = [(name, col) for name, col in fields.items() if col not in record]
+        if missing:
+            canonical, column = missing[0]
+            raise DataError(
+                f"corpus {path} line {line_no}: no column '{column}', which `fields` maps to "
+                f"'{canonical}' (columns there: {', '.join(map(str, record)) or 'none'})"
+            )
+        return
+
+
+def read_corpus(path: Path, fields: Mapping[str, str], segment: bool) -> list[Example]:
+    """The corpus's sentences: checked, read, and split into sentences if `segment`."""
+    if path.exists():
+        check_fields(path, fields)
+    examples = read_input(path, "corpus", None, fields)
+    return segment_documents(examples) if segment else examples
+
+
+def segment_documents(documents: Sequence[Example]) -> list[Example]:
+    """Split raw documents into sentences (ids `<doc_id>_<k>`), at ., ! or ? before a capital."""
+    out: list[Example] = []
+    for doc in documents:
+        doc_id = doc.doc_id or doc.id
+        parts = [p.strip() for p in _SENTENCE_END.split(doc.text.strip())]
+        for k, part in enumerate(p for p in parts if p):
+            out.append(
+                Example(
+                    id=f"{doc_id}_{k:04d}",
+                    text=part,
+                    source=doc.source,
+                    doc_id=doc_id,
+                    date=doc.date,
+                    extra=doc.extra,
+                )
+            )
+    return out
+
+
+def period_of(date: str | None, mode: str | None) -> str | None:
+    """A document's period: its year (`year`), its whole date (`date`), or None."""
+    if mode is None or not date:
+        return None
+    if mode == "year":
+        match = re.match(r"\s*(\d{4})", date)
+        return match.group(1) if match else None
+    return date.strip()
+
+
+def position_in(values: Sequence[str | None], order: Sequence[str]) -> np.ndarray:
+    """Each value's position in `order` (-1 for None or a value not in it)."""
+    lookup = {v: i for i, v in enumerate(order)}
+    return np.array([lookup.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
+
+
+def document_of(example: Example) -> str:
+    """The document a sentence belongs to (its own id if it names none)."""
+    return example.doc_id or example.id
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The corpus's documents, in order of first appearance, and what each belongs to.
+
+    `doc_index[i]` is the document of sentence i; `source[d]`, `group[d]` and `period[d]` are
+    document d's source, group (None: no grouping) and period (None: none).
+    """
+
+    doc_index: np.ndarray
+    source: list[str]
+    group: list[str | None]
+    period: list[str | None]
+    sources: list[str]
+    missing_sources: list[str]
+    source_group: dict[str, str | None]
+    periods: list[str]
+
+    @property
+    def n_docs(self) -> int:
+        """Number of documents."""
+        return len(self.source)
+
+    @property
+    def n_sources_seen(self) -> int:
+        """Sources with at least one sentence."""
+        return len(self.sources) - len(self.missing_sources)
+
+
+def describe_documents(
+    examples: Sequence[Example],
+    grouping: Grouping | None,
+    period_mode: str | None,
+    wanted_sources: Sequence[str],
+    corpus: Path,
+) -> Documents:
+    """Number the documents and find each one's source, group and period.
+
+    `sources` lists the corpus's sources (sorted) then those of `wanted_sources` without
+    sentences, which become empty cells.
+
+    Raises:
+        DataError: a sentence lacks the field the groups file keys its members by.
+        ConfigError: no source of the corpus is a member of any group.
+    """
+    doc_index, _ = document_index([document_of(ex) for ex in examples])
+    first: dict[str, Example] = {}
+    for ex in examples:
+        first.setdefault(document_of(ex), ex)
+    heads = list(first.values())
+    doc_source = [ex.source for ex in heads]
+    doc_period = [period_of(ex.date, period_mode) for ex in heads]
+    seen = sorted(set(doc_source))
+    missing = [s for s in wanted_sources if s not in seen]
+    for name in missing:
+        logger.warning("Source %r (key `sources`) has no sentences in the corpus", name)
+    source_group = group_sources(heads, grouping, corpus) if grouping is not None else {}
+    return Documents(
+        doc_index=doc_index,
+        source=doc_source,
+        group=[source_group.get(s) for s in doc_source],
+        period=doc_period,
+        sources=seen + missing,
+        missing_sources=missing,
+        source_group=source_group,
+        periods=sorted({p for p in doc_period if p is not None}),
+    )
+
+
+def group_sources(
+    heads: Sequence[Example], grouping: Grouping, corpus: Path
+) -> dict[str, str | None]:
+    """The group of each source, looked up by the field the groups file names (`key`) on the
+    first sentence of each document.
+
+    Raises:
+        DataError: a sentence lacks that field.
+        ConfigError: no member of the groups file matches any sentence's field.
+    """
+    source_group: dict[str, str | None] = {}
+    matched = False
+    for ex in heads:
+        value = _key(ex, grouping)
+        if value is None:
+            raise DataError(
+                f"corpus {corpus}: sentence '{ex.id}' has no field '{grouping.key}', "
+                f"which the groups file {grouping.path} keys its members by. Add the field, "
+                "or set `key: source` in the groups file"
+            )
+        matched = matched or str(value) in grouping.members
+        source_group[ex.source] = grouping.group_of(str(value))
+    if heads and not matched:
+        expected = ", ".join(repr(m) for m in list(grouping.members)[:5])
+        found = ", ".join(repr(s) for s in sorted({str(_key(ex, grouping)) for ex in heads})[:5])
+        raise ConfigError(
+            f"groups file {grouping.path}: no member matches the `{grouping.key}` of any sentence "
+            f"of the corpus {corpus} (expected e.g. {expected}; the corpus has e.g. {found}). "
+            "Fix the members or the groups file's `key`"
+        )
+    return source_group
+
+
+def _key(example: Example, grouping: Grouping) -> object:
+    """The value of the groups file's `key` field on a sentence."""
+    return example.source if grouping.key == "source" else example.extra.get(grouping.key)

@@ -1,0 +1,111 @@
+"""A comparison folder read back: its summary, estimate and difference rows, and evidence, with
+the estimates indexed by cell for the report and its plots.
+
+Nothing is computed here: every number is a cell of estimates.csv or differences.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Results:
+    """The files of a comparison folder, as written by `framing.compare.job`."""
+
+    summary: dict[str, Any]
+    estimates: list[dict[str, str]]
+    differences: list[dict[str, str]]
+    evidence: list[dict[str, Any]]
+
+
+def read_results(folder: Path) -> Results:
+    """Read summary.json, estimates.csv, differences.csv and evidence.jsonl (the last three may
+    be missing: they read as empty)."""
+    summary: dict[str, Any] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    evidence: list[dict[str, Any]] = []
+    if (folder / "evidence.jsonl").is_file():
+        with open(folder / "evidence.jsonl", encoding="utf-8") as handle:
+            evidence = [json.loads(line) for line in handle if line.strip()]
+    return Results(
+        summary=summary,
+        estimates=_read_csv(folder / "estimates.csv"),
+        differences=_read_csv(folder / "differences.csv"),
+        evidence=evidence,
+    )
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def number(text: str | None) -> float:
+    """A CSV cell as a float (NaN when empty)."""
+    return float(text) if text not in ("", None) else math.nan
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One estimate as the report shows it; `fallback`: the corrected estimate standing in for
+    a missing design-based one."""
+
+    estimate: float
+    low: float
+    high: float
+    estimator: str
+    fallback: bool
+    n_sentences: int
+    n_docs: int
+    note: str
+
+
+class HeadlineTable:
+    """Headline cells indexed by (level, source, group, period, label)."""
+
+    def __init__(self, rows: Sequence[dict[str, str]], headline: str) -> None:
+        self.headline = headline
+        by_key: dict[tuple[str, ...], dict[str, dict[str, str]]] = {}
+        for row in rows:
+            key = (row["level"], row["source"], row["group"], row["period"], row["label"])
+            by_key.setdefault(key, {})[row["estimator"]] = row
+        self.by_key = by_key
+
+    def cell(
+        self,
+        level: str,
+        source: str,
+        group: str,
+        period: str,
+        label: str,
+        estimator: str | None = None,
+    ) -> Cell:
+        """The cell's `estimator` estimate (default: the headline one, with the corrected
+        estimate standing in where the design-based one is empty)."""
+        rows = self.by_key.get((level, source, group, period, label), {})
+        name = estimator or self.headline
+        row = rows.get(name)
+        fallback = False
+        if estimator is None and name == "design" and (row is None or row["estimate"] == ""):
+            if "corrected" in rows and rows["corrected"]["estimate"] != "":
+                row, fallback = rows["corrected"], True
+        if row is None:
+            return Cell(math.nan, math.nan, math.nan, name, False, 0, 0, "not estimated")
+        return Cell(
+            number(row["estimate"]),
+            number(row["ci_low"]),
+            number(row["ci_high"]),
+            row["estimator"],
+            fallback,
+            int(row["n_sentences"] or 0),
+            int(row["n_docs"] or 0),
+            row["note"],
+        )

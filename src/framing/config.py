@@ -21,6 +21,7 @@ from framing.data import CANONICAL_FIELDS
 from framing.errors import ConfigError
 from framing.files import parse_yaml, read_yaml
 from framing.labels import format_validation_error
+from framing.readers import one_line
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"  # names that become folder names or columns
@@ -286,7 +287,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
         path, value = _parse_override(item)
         node: Any = raw
         for depth, part in enumerate(path):
-            where = ".".join(path[:depth]) or "the top level"
+            where = one_line(".".join(path[:depth]), 80) or "the top level"
             last = depth == len(path) - 1
             if isinstance(node, list):
                 index = _list_index(node, part, item, where)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from framing.errors import ConfigError
 from framing.files import read_yaml
+from framing.readers import one_line
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")
 
@@ -146,7 +147,7 @@ def format_validation_error(where: str, error: ValidationError) -> str:
             shown = shown[:77] + "..."
         message = " ".join(str(item["msg"]).split())
         problems.append(f"{key}: {message} (got {shown})")
-    return f"Invalid {where}: " + "; ".join(problems)
+    return one_line(f"Invalid {where}: " + "; ".join(problems), limit=2000)
 
 
 def load_schema(path: str | Path) -> LabelSchema:

@@ -291,27 +291,38 @@ def remap(record: dict[str, Any], fields: Mapping[str, str], where: str) -> dict
     """Rename columns to canonical names: `fields` maps canonical name -> this file's column.
 
     A mapped column absent from the record is an error; for `stance`, CSV columns
-    `<column>.<target>` count as that column.
+    `<column>.<target>` count as that column. A mapped column wins over a column that already
+    has the canonical name.
     """
-    if not fields:
+    moves = {canonical: column for canonical, column in fields.items() if column != canonical}
+    if not moves:
         return record
-    out = dict(record)
-    for canonical, column in fields.items():
-        if column == canonical:
-            continue
-        prefixed = (
-            [k for k in record if k.startswith(column + ".")] if canonical == "stance" else []
-        )
+    renamed: dict[str, str] = {}  # original key -> new key
+    for canonical, column in moves.items():
+        prefix = column + "."
+        prefixed = [k for k in record if k.startswith(prefix)] if canonical == "stance" else []
         if column not in record and not prefixed:
             raise DataError(
                 f"{where}: data.fields maps '{canonical}' to column {shown(column)}, which this "
                 f"record lacks; expected a column {shown(column)}, found: {names(record)}"
             )
         if column in record:
-            out[canonical] = out.pop(column)
-        for key in prefixed:
-            out["stance." + key[len(column) + 1 :]] = out.pop(key)
+            renamed[column] = canonical
+        renamed.update({key: "stance." + key[len(prefix) :] for key in prefixed})
+    out = {k: v for k, v in record.items() if k not in renamed and k not in renamed.values()}
+    out.update({new: record[old] for old, new in renamed.items()})
     return out
+
+
+def _check_fields(fields: Mapping[str, str], path: Path) -> None:
+    seen: dict[str, str] = {}
+    for canonical, column in fields.items():
+        if column in seen:
+            raise DataError(
+                f"{path}: data.fields maps both '{seen[column]}' and '{canonical}' to column "
+                f"{shown(column)}; expected one field per column"
+            )
+        seen[column] = canonical
 
 
 def iter_records(
@@ -328,6 +339,7 @@ def iter_records(
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
     kind = file_format(path)
+    _check_fields(fields or {}, path)
     found = 0
     for line_no, record in (_iter_jsonl if kind == "jsonl" else _iter_csv)(path):
         where = f"{path} line {line_no}"

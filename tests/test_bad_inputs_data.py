@@ -28,6 +28,7 @@ from framing.labels import load_schema
 from conftest import SCHEMA, TINY
 
 GOOD = '{"id": "a", "text": "Sanctions bite.", "frames": ["isolation"]}'
+_DROP = object()  # a field left out of the record
 
 
 @dataclass
@@ -63,9 +64,6 @@ def _rec(tmp: Path, **fields: Any) -> Any:
     return _line(tmp, json.dumps({k: v for k, v in record.items() if v is not _DROP}))
 
 
-_DROP = object()
-
-
 def _csv(tmp: Path, text: str | bytes, fields: dict[str, str] | None = None) -> Any:
     return _read(_write(tmp, "d.csv", text), fields)
 
@@ -83,14 +81,13 @@ def _schema(tmp: Path, text: str | bytes) -> Any:
 
 
 def _config_path(tmp: Path, text: str | None = None, **changes: Any) -> Path:
-    raw: dict[str, Any] = {
+    raw = {
         "name": "t",
         "schema": str(SCHEMA),
         "data": {"train": str(TINY)},
         "model": {"kind": "tfidf"},
     }
-    raw.update(changes)
-    return _write(tmp, "c.yaml", text if text is not None else yaml.safe_dump(raw))
+    return _write(tmp, "c.yaml", text if text is not None else yaml.safe_dump({**raw, **changes}))
 
 
 def _config(tmp: Path, *sets: str, **changes: Any) -> Any:
@@ -240,10 +237,11 @@ CASES = [
     _c("misspelled-docid", lambda t: _rec(t, docid="speech-1"),
        D, LINE2 + r"unknown field 'docid'; did you mean 'doc_id'\?"),
     _c("jsonl-csv-style-stance-key", lambda t: _rec(t, **{"stance.russia": "favor"}),
-       D, LINE2 + r"unknown field 'stance\.russia'; expected stance as a mapping"),
+       D, LINE2 + r"unknown field 'stance\.russia'; expected a CSV column .*or in JSON a mapping "
+       r"like \"stance\": \{\"russia\": \"favor\"\}"),
     _c("csv-misspelled-stance-column",
        lambda t: _csv(t, "id,text,stances.russia\n1,ok,favor\n"),
-       D, r"d\.csv line 2: unknown field 'stances\.russia'"),
+       D, r"d\.csv line 2: unknown field 'stances\.russia'; did you mean 'stance\.russia'\?"),
     _c("csv-misspelled-frames-column",
        lambda t: _csv(t, "id,text,Frame\n1,ok,isolation\n"),
        D, r"d\.csv line 2: unknown field 'Frame'; did you mean 'frames'\?"),

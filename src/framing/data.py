@@ -89,10 +89,11 @@ def _refuse_misspelled(record: Mapping[str, Any], where: str) -> None:
         if guess is None:
             continue
         if guess == "stance" and "." in key:
+            target = one_line(key.split(".", 1)[1], 40)
+            hint = "" if key.startswith("stance.") else f"did you mean 'stance.{target}'? "
             raise DataError(
-                f"{where}: unknown field {key!r}; expected stance as a mapping, "
-                f'e.g. "stance": {{"{one_line(key.split(".", 1)[1], 40)}": "favor"}} '
-                "(stance.<target> columns are for CSV files)"
+                f"{where}: unknown field {key!r}; {hint}expected a CSV column stance.<target>, "
+                f'or in JSON a mapping like "stance": {{"{target}": "favor"}}'
             )
         raise DataError(
             f"{where}: unknown field {key!r}; did you mean '{guess}'? (under any other name "
@@ -104,7 +105,7 @@ def _scalar(value: Any, where: str, name: str, required: bool = False) -> str | 
     """An id or metadata cell: a string or an integer (floats, NaN and booleans are refused)."""
     if value is None:
         if required:
-            raise DataError(f"{where}: missing field '{name}'; expected a string")
+            raise DataError(f"{where}: missing field '{name}'; expected a string or an integer")
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise DataError(

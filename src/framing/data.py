@@ -327,7 +327,7 @@ def split_examples(
             raise DataError(
                 f"split fractions {list(fractions)}: the part with fraction {fraction} gets none "
                 f"of the {len(groups)} document(s); expected at least one: raise that fraction "
-                "or give the part its own file"
+                "(data.split.dev / data.split.test) or give that part its own file"
             )
     return parts
 

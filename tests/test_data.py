@@ -133,3 +133,59 @@ def test_data_to_hf_dataset(tiny_examples):
 
     ds = to_hf_dataset(tiny_examples)
     assert ds.num_rows == 30 and ds["text"][0] == tiny_examples[0].text
+
+
+def test_data_csv_bom_and_line_endings(tmp_path, schema):
+    """A UTF-8 BOM before the header is dropped; CRLF and bare-CR line endings both read."""
+    for ending in ("\n", "\r\n", "\r"):
+        path = tmp_path / "bom.csv"
+        rows = ["id,text,frames", "1,Sanctions bite,isolation", '2,"Two\nlines",']
+        path.write_bytes(b"\xef\xbb\xbf" + ending.join(rows).encode() + ending.encode())
+        one, two = read_examples(path, schema)
+        assert one.id == "1" and one.frames == ("isolation",)
+        assert two.text == "Two\nlines" and two.frames is None
+
+
+def test_data_csv_fields_rename_label_columns(tmp_path, schema):
+    """Renamed frame and stance columns are parsed like the canonical ones."""
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "uid,sentence,labels,position.russia\n1,Sanctions bite,isolation;multipolarity,favor\n"
+    )
+    fields = {"id": "uid", "text": "sentence", "frames": "labels", "stance": "position"}
+    (ex,) = read_examples(path, schema, fields)
+    assert ex.frames == ("multipolarity", "isolation") and ex.stance == {"russia": "favor"}
+
+
+def test_data_jsonl_bom_and_unlabelled_null_target(tmp_path, schema):
+    path = tmp_path / "d.jsonl"
+    record = {"id": 7, "text": "x", "stance": {"russia": None, "the_west": "none"}, "note": 1}
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(record).encode() + b"\n")
+    (ex,) = read_examples(path, schema)
+    assert ex.id == "7" and ex.stance == {"the_west": "none"} and ex.extra == {"note": 1}
+
+
+def test_data_extra_fields_are_not_mistaken_for_typos(tmp_path, schema):
+    """Fields near no canonical name (or whose canonical name is present) stay as extras."""
+    record = {"id": "a", "text": "x", "framing": "f", "labels": [], "stance": None, "stances": 1}
+    (ex,) = read_examples(_write(tmp_path, [json.dumps(record)]), schema)
+    assert ex.extra == {"framing": "f", "labels": [], "stances": 1}
+
+
+def test_data_split_part_without_documents(tiny_examples):
+    with pytest.raises(DataError, match=r"the part with fraction 0.01 gets none of the 10"):
+        split_examples(tiny_examples, [0.98, 0.01, 0.01], seed=0)
+    with pytest.raises(DataError, match="between 0 and 1"):
+        split_examples(tiny_examples, [1.2, -0.2], seed=0)
+
+
+def test_data_iter_records_is_lazy_and_file_sha256_matches(tmp_path):
+    from framing.data import file_sha256, iter_records
+    from framing.files import sha256
+
+    path = _write(tmp_path, ['{"id": "a", "text": "x"}', "not json"])
+    records = iter_records(path)
+    assert next(records) == (1, {"id": "a", "text": "x"})
+    with pytest.raises(DataError, match="line 2: not valid JSON"):
+        next(records)
+    assert file_sha256(path) == sha256(path)

@@ -2,17 +2,74 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from framing.data import CANONICAL_FIELDS
 from framing.errors import ConfigError
+from framing.files import parse_yaml, read_yaml
 from framing.labels import format_validation_error
+from framing.readers import one_line
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+_PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"  # names that become folder names or columns
+
+
+def _no_bool(value: Any) -> Any:
+    """Refuse a YAML boolean where a number belongs (pydantic would read `true` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, found the boolean {str(value).lower()}")
+    return value
+
+
+def _c_grid(value: Any) -> float | list[float]:
+    """`C`: one positive number or a non-empty list of them (a grid chosen on dev)."""
+    expected = "expected a positive number or a non-empty list of positive numbers"
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError(f"{expected}, found an empty list")
+    numbers = []
+    for item in items:
+        if isinstance(item, bool):
+            raise ValueError(f"{expected}, found the boolean {str(item).lower()}")
+        try:
+            number = float(item)
+        except (TypeError, ValueError):
+            raise ValueError(f"{expected}, found {item!r:.40}") from None
+        if not math.isfinite(number) or number <= 0:
+            raise ValueError(f"{expected}, found {item!r:.40}")
+        numbers.append(number)
+    return numbers if isinstance(value, list) else numbers[0]
+
+
+def _files(value: Any) -> Any:
+    """A data key: one file path or a non-empty list of them."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, (str, Path)) and str(v).strip() for v in items):
+        raise ValueError(
+            f"expected a file path or a non-empty list of file paths, found {value!r:.60}"
+        )
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_no_bool)]
+Float = Annotated[float, BeforeValidator(_no_bool)]
+Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=2**32 - 1)]
+CGrid = Annotated[float | list[float], BeforeValidator(_c_grid)]
+Files = Annotated[Path | list[Path], BeforeValidator(_files)]
 
 
 class SplitConfig(BaseModel):
@@ -20,9 +77,18 @@ class SplitConfig(BaseModel):
 
     model_config = _STRICT
 
-    dev: float = Field(0.1, ge=0.0, lt=1.0)
-    test: float = Field(0.1, ge=0.0, lt=1.0)
-    seed: int = 13
+    dev: Float = Field(0.1, ge=0.0, lt=1.0, allow_inf_nan=False)
+    test: Float = Field(0.1, ge=0.0, lt=1.0, allow_inf_nan=False)
+    seed: Seed = 13
+
+    @model_validator(mode="after")
+    def _train_keeps_a_share(self) -> SplitConfig:
+        if self.dev + self.test > 1 - 1e-9:
+            raise ValueError(
+                f"expected dev + test below 1 (train keeps the rest), found "
+                f"{self.dev} + {self.test} = {self.dev + self.test:g}"
+            )
+        return self
 
 
 class DataConfig(BaseModel):
@@ -30,14 +96,41 @@ class DataConfig(BaseModel):
 
     model_config = _STRICT
 
-    train: Path | list[Path]
-    dev: Path | list[Path] | None = None
-    eval: dict[str, Path | list[Path]] = Field(default_factory=dict)
-    fields: dict[str, str] = Field(default_factory=dict)
+    train: Files
+    dev: Files | None = None
+    eval: dict[Annotated[str, Field(pattern=_PLAIN_NAME)], Files] = Field(default_factory=dict)
+    fields: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     split: SplitConfig | None = None
     # Eval sets allowed to share documents (not sentences) with train, e.g. a uniform random
     # gold sample of a corpus whose other sentences were annotated for training.
     shared_documents_ok: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataConfig:
+        unknown = [key for key in self.fields if key not in CANONICAL_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"fields: expected canonical field names ({', '.join(CANONICAL_FIELDS)}) mapped "
+                f"to column names, found {unknown[0]!r}"
+            )
+        columns = list(self.fields.values())
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"fields: two fields map to the same column, found {self.fields}")
+        if self.split is not None and self.dev is not None:
+            raise ValueError("split: carves dev out of train, so it needs no data.dev; remove one")
+        names = set(self.eval) | {"dev"} | ({"test"} if self.split is not None else set())
+        for name in self.shared_documents_ok:
+            if name not in names:
+                known = ", ".join(sorted(names))
+                raise ValueError(
+                    f"shared_documents_ok: expected names of eval sets ({known}), found {name!r}"
+                )
+        if self.split is not None and self.split.test > 0 and "test" in self.eval:
+            raise ValueError(
+                "eval.test: the name 'test' is taken by the split's test part; rename this set "
+                "or set split.test: 0"
+            )
+        return self
 
 
 class TfidfModelConfig(BaseModel):
@@ -46,11 +139,11 @@ class TfidfModelConfig(BaseModel):
     model_config = _STRICT
 
     kind: Literal["tfidf"]
-    name: str | None = None
-    C: float | list[float] = Field(default_factory=lambda: [0.3, 1.0, 3.0, 10.0])
-    ngram_max: int = Field(2, ge=1, le=3)
-    min_df: int = Field(1, ge=1)
-    max_features: int | None = Field(200_000, ge=1)
+    name: str | None = Field(None, pattern=_PLAIN_NAME)
+    C: CGrid = Field(default_factory=lambda: [0.3, 1.0, 3.0, 10.0])
+    ngram_max: Int = Field(2, ge=1, le=3)
+    min_df: Int = Field(1, ge=1)
+    max_features: Int | None = Field(200_000, ge=1)
     sublinear_tf: bool = True
 
 
@@ -60,11 +153,11 @@ class EncoderModelConfig(BaseModel):
     model_config = _STRICT
 
     kind: Literal["encoder"]
-    name: str | None = None
-    base: str = "default"
-    max_length: int = Field(128, ge=8, le=512)
-    batch_size: int = Field(64, ge=1)
-    C: float | list[float] = Field(default_factory=lambda: [0.3, 1.0, 3.0])
+    name: str | None = Field(None, pattern=_PLAIN_NAME)
+    base: str = Field("default", min_length=1)
+    max_length: Int = Field(128, ge=8, le=512)
+    batch_size: Int = Field(64, ge=1)
+    C: CGrid = Field(default_factory=lambda: [0.3, 1.0, 3.0])
 
 
 class FinetuneModelConfig(BaseModel):
@@ -73,9 +166,9 @@ class FinetuneModelConfig(BaseModel):
     model_config = _STRICT
 
     kind: Literal["finetune"]
-    name: str | None = None
-    base: str = "default"
-    max_length: int = Field(128, ge=8, le=512)
+    name: str | None = Field(None, pattern=_PLAIN_NAME)
+    base: str = Field("default", min_length=1)
+    max_length: Int = Field(128, ge=8, le=512)
     freeze_embeddings: bool = False
 
 
@@ -89,17 +182,17 @@ class TrainConfig(BaseModel):
 
     model_config = _STRICT
 
-    seed: int = 13
-    epochs: int = Field(3, ge=1)
-    batch_size: int = Field(16, ge=1)
-    lr: float = Field(3e-5, gt=0)
-    weight_decay: float = Field(0.01, ge=0)
-    warmup_ratio: float = Field(0.1, ge=0, lt=1)
-    patience: int = Field(1, ge=0)
-    max_steps: int | None = Field(None, ge=1)
+    seed: Seed = 13
+    epochs: Int = Field(3, ge=1)
+    batch_size: Int = Field(16, ge=1)
+    lr: Float = Field(3e-5, gt=0, allow_inf_nan=False)
+    weight_decay: Float = Field(0.01, ge=0, allow_inf_nan=False)
+    warmup_ratio: Float = Field(0.1, ge=0, lt=1, allow_inf_nan=False)
+    patience: Int = Field(1, ge=0)
+    max_steps: Int | None = Field(None, ge=1)
     select_on: Literal["macro_f1", "loss"] = "macro_f1"
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int | None = Field(None, ge=1)
+    threads: Int | None = Field(None, ge=1)
 
 
 class EvaluationConfig(BaseModel):
@@ -107,10 +200,12 @@ class EvaluationConfig(BaseModel):
 
     model_config = _STRICT
 
-    bootstrap: int = Field(1000, ge=0)
-    ci: float = Field(0.95, gt=0, lt=1)
-    favor_against: list[str] = Field(default_factory=lambda: ["favor", "against"])
-    calibration_bins: int = Field(10, ge=2)
+    bootstrap: Int = Field(1000, ge=0, le=100_000)
+    ci: Float = Field(0.95, gt=0, lt=1, allow_inf_nan=False)
+    favor_against: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: ["favor", "against"], min_length=1
+    )
+    calibration_bins: Int = Field(10, ge=2, le=1000)
 
 
 class ExperimentConfig(BaseModel):
@@ -118,7 +213,7 @@ class ExperimentConfig(BaseModel):
 
     model_config = _STRICT
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(pattern=_PLAIN_NAME)
     schema_: Path = Field(alias="schema")
     data: DataConfig
     models: list[ModelConfig] = Field(min_length=1)
@@ -159,15 +254,32 @@ def model_names(config: ExperimentConfig) -> list[str]:
 
 def _parse_override(item: str) -> tuple[list[str], Any]:
     if "=" not in item:
-        raise ConfigError(f"override {item!r} must look like key.path=value")
+        raise ConfigError(f"override {item!r} must look like key.path=value (found no '=')")
     key, value = item.split("=", 1)
     if not key.strip():
-        raise ConfigError(f"override {item!r} has an empty key")
+        raise ConfigError(f"override {item!r} has an empty key; expected key.path=value")
+    path = key.strip().split(".")
+    if any(not part.strip() for part in path):
+        raise ConfigError(
+            f"override {item!r}: the key {key.strip()!r} has an empty part; expected key.path=value"
+        )
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        parsed = parse_yaml(value) if value.strip() else ""
     except yaml.YAMLError:
         parsed = value
-    return key.strip().split("."), parsed
+    return path, parsed
+
+
+def _list_index(node: list[Any], part: str, item: str, where: str) -> int:
+    expected = f"expected an index 0..{len(node) - 1}" if node else "it is empty"
+    if not part.isdigit():
+        raise ConfigError(f"override {item!r}: {where} is a list; {expected}, found {part!r}")
+    if int(part) >= len(node):
+        raise ConfigError(
+            f"override {item!r}: {where} has {len(node)} item(s), so index {part} is out of "
+            f"range; {expected}"
+        )
+    return int(part)
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -175,36 +287,27 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
     for item in overrides:
         path, value = _parse_override(item)
         node: Any = raw
-        for depth, part in enumerate(path[:-1]):
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-                continue
-            if not isinstance(node, dict):
-                raise ConfigError(f"override {item!r}: {'.'.join(path[:depth])} is not a mapping")
-            node = node.setdefault(part, {})
-        last = path[-1]
-        if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-            node[int(last)] = value
-        elif isinstance(node, dict):
-            node[last] = value
-        else:
-            raise ConfigError(f"override {item!r}: {'.'.join(path[:-1])} is not a mapping")
-    return raw
-
-
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping, with errors that name the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
-    if raw is None:
-        raise ConfigError(f"{path}: the file is empty; expected a mapping of config keys")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of config keys, found {type(raw).__name__}")
+        for depth, part in enumerate(path):
+            where = one_line(".".join(path[:depth]), 80) or "the top level"
+            last = depth == len(path) - 1
+            if isinstance(node, list):
+                index = _list_index(node, part, item, where)
+                if last:
+                    node[index] = value
+                else:
+                    node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    if node.get(part) is None:
+                        node[part] = {}
+                    node = node[part]
+            else:
+                raise ConfigError(
+                    f"override {item!r}: {where} is {node!r:.40}, not a mapping; "
+                    f"expected a mapping to set {part!r} in"
+                )
     return raw
 
 
@@ -217,7 +320,10 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
         "models.0." + item[len("model.") :] if item.startswith("model.") else item
         for item in overrides
     ]
-    raw = apply_overrides(raw, overrides)
+    try:
+        raw = apply_overrides(raw, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as exc:

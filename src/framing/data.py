@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import hashlib
-import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framing.errors import DataError
+from framing.files import sha256
 from framing.labels import LabelSchema
+from framing.readers import describe, iter_records, names, one_line, shown
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "Example",
+    "example_to_dict",
+    "file_sha256",
+    "iter_records",
+    "parse_record",
+    "read_examples",
+    "split_examples",
+    "to_hf_dataset",
+    "write_examples",
+]
 
 if TYPE_CHECKING:
     import datasets
 
 CANONICAL_FIELDS = ("id", "text", "source", "doc_id", "date", "frames", "stance")
 REQUIRED_FIELDS = ("id", "text")
+# What pandas writes for a missing cell once it is turned into a string (astype(str)).
+_MISSING_MARKERS = frozenset({"nan", "none", "null", "<na>", "nat"})
 
 
 @dataclass(frozen=True)
@@ -44,174 +59,187 @@ class Example:
         return self.doc_id or self.id
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8", newline="")  # noqa: SIM115
+@lru_cache(maxsize=1024)
+def _close_field(key: str, missing: tuple[str, ...]) -> str | None:
+    """The canonical field (of those `missing` from the record) a misspelled key was meant to be."""
+    norm = key.strip().lower().replace("-", "_").replace(" ", "_")
+    head = norm.split(".", 1)[0]
+    if "." in norm and head != norm:
+        if head == "stance" or (
+            head.startswith("s") and get_close_matches(head, ["stance"], 1, 0.8)
+        ):
+            return "stance"
+        return None
+    for name in missing:
+        if norm == name or norm.replace("_", "") == name.replace("_", ""):
+            return name
+    close = get_close_matches(norm, [f for f in missing if f[0] == norm[:1]], 1, 0.8)
+    return close[0] if close else None
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open_text(path) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"{path} line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); "
-                    "each line must be one JSON object"
-                ) from None
-            if not isinstance(record, dict):
-                raise DataError(
-                    f"{path} line {line_no}: expected a JSON object, found {type(record).__name__}"
-                )
-            yield line_no, record
-
-
-def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open_text(path) as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
-            return
-        for row in reader:
-            record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
-            if None in row:
-                raise DataError(
-                    f"{path} line {reader.line_num}: more cells than header columns "
-                    f"({', '.join(reader.fieldnames)})"
-                )
-            yield reader.line_num, _csv_labels(record, path, reader.line_num)
-
-
-def _csv_labels(record: dict[str, Any], path: Path, line_no: int) -> dict[str, Any]:
-    """CSV cells: `frames` is ';'-separated or a JSON list; stance is `stance.<target>` columns."""
-    frames = record.get("frames")
-    if isinstance(frames, str):
-        text = frames.strip()
-        if text.startswith("["):
-            try:
-                record["frames"] = json.loads(text)
-            except json.JSONDecodeError:
-                raise DataError(
-                    f"{path} line {line_no}: field 'frames' is not a JSON list"
-                ) from None
-        elif text:
-            record["frames"] = [part.strip() for part in text.split(";") if part.strip()]
-        else:
-            record["frames"] = None
-    stance = {k.split(".", 1)[1]: v for k, v in record.items() if k.startswith("stance.") and v}
-    for key in [k for k in record if k.startswith("stance.")]:
-        del record[key]
-    if stance:
-        record["stance"] = stance
-    for key in ("date", "source", "doc_id"):
-        if record.get(key) == "":
-            record[key] = None
-    return record
-
-
-def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, raw record) from a .jsonl, .jsonl.gz or .csv file."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"data file not found: {path}")
-    suffixes = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
-    if suffixes in (".jsonl", ".jsonl.gz", ".json", ".ndjson"):
-        yield from _iter_jsonl(path)
-    elif suffixes in (".csv", ".csv.gz"):
-        yield from _iter_csv(path)
-    else:
+def _refuse_misspelled(record: Mapping[str, Any], where: str) -> None:
+    """A label or metadata field under a near-miss name would be silently ignored: refuse it."""
+    missing: tuple[str, ...] | None = None
+    for key in record:
+        if key in CANONICAL_FIELDS or not isinstance(key, str):
+            continue
+        if missing is None:
+            missing = tuple(f for f in CANONICAL_FIELDS if f not in record)
+        guess = _close_field(key, missing)
+        if guess is None:
+            continue
+        if guess == "stance" and "." in key:
+            target = one_line(key.split(".", 1)[1], 40)
+            hint = "" if key.startswith("stance.") else f"did you mean 'stance.{target}'? "
+            raise DataError(
+                f"{where}: unknown field {key!r}; {hint}expected a CSV column stance.<target>, "
+                f'or in JSON a mapping like "stance": {{"{target}": "favor"}}'
+            )
         raise DataError(
-            f"{path}: unsupported file type {suffixes!r}; expected .jsonl, .jsonl.gz or .csv"
+            f"{where}: unknown field {key!r}; did you mean '{guess}'? (under any other name "
+            f"its value would be ignored; rename it, or map it with data.fields)"
         )
 
 
-def _as_str(value: Any, where: str, name: str, required: bool) -> str | None:
+def _scalar(value: Any, where: str, name: str, required: bool = False) -> str | None:
+    """An id or metadata cell: a string or an integer (floats, NaN and booleans are refused)."""
     if value is None:
         if required:
-            raise DataError(f"{where}: missing field '{name}'")
+            raise DataError(f"{where}: missing field '{name}'; expected a string or an integer")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise DataError(f"{where}: field '{name}' must be a string, found {type(value).__name__}")
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise DataError(
+            f"{where}: field '{name}' must be a string or an integer, found {describe(value, 40)}"
+        )
+    text = str(value)
+    if not text.strip():
+        if required:
+            raise DataError(f"{where}: field '{name}' is empty; expected a non-empty string")
+        return None
+    return _encodable(text, where, name)
+
+
+def _encodable(text: str, where: str, name: str) -> str:
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataError(
+            f"{where}: field '{name}' holds an unpaired surrogate ({text[exc.start]!r}); "
+            "expected valid Unicode text"
+        ) from None
+    return text
+
+
+def _check_text(value: Any, where: str) -> str:
+    if value is None:
+        raise DataError(f"{where}: missing field 'text'; expected the sentence as a string")
+    if not isinstance(value, str):
+        raise DataError(
+            f"{where}: field 'text' must be a string (the sentence), found {describe(value, 40)}"
+        )
+    if not value.strip():
+        raise DataError(f"{where}: field 'text' is empty; expected the sentence")
+    if value.strip().lower() in _MISSING_MARKERS:
+        raise DataError(
+            f"{where}: field 'text' is {value.strip()!r}, a missing-value marker; "
+            "expected the sentence (drop rows without text)"
+        )
+    return _encodable(value, where, "text")
+
+
+def _unknown(kind: str, name: str, known: Sequence[str], schema: LabelSchema) -> str:
+    close = get_close_matches(name, list(known), 1, 0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    if kind == "frame" and ("," in name or ";" in name):
+        hint += " (one name per list item)"
+    return (
+        f"{kind} {name!r} is not in the schema ({names(known)}){hint}. "
+        f"Fix the data or the schema {schema.name!r}"
+    )
 
 
 def _check_frames(value: Any, where: str, schema: LabelSchema | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if isinstance(value, str):
         raise DataError(
-            f"{where}: field 'frames' must be a list of frame names, found {json.dumps(value)[:60]}"
+            f"{where}: field 'frames' must be a list of frame names, e.g. [{shown(value, 30)}], "
+            f"found the string {shown(value, 30)}"
         )
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise DataError(
+            f"{where}: field 'frames' must be a list of frame names, found {describe(value)}"
+        )
+    for i, name in enumerate(value):
+        if not name.strip():
+            raise DataError(f"{where}: frames[{i}] is empty; expected a frame name")
+        if name in value[:i]:
+            raise DataError(f"{where}: frame {name!r} is listed twice; expected each frame once")
+        if schema is not None and name not in schema.frames:
+            raise DataError(f"{where}: {_unknown('frame', name, schema.frames, schema)}")
+        _encodable(name, where, "frames")
     if schema is not None:
-        for name in value:
-            if name not in schema.frames:
-                raise DataError(
-                    f"{where}: frame '{name}' is not in the schema ({', '.join(schema.frames)}). "
-                    f"Fix the data or the schema '{schema.name}'"
-                )
         return tuple(f for f in schema.frames if f in value)
-    return tuple(dict.fromkeys(value))
+    return tuple(value)
+
+
+def _check_label(target: Any, label: Any, where: str, schema: LabelSchema | None) -> str | None:
+    if not isinstance(target, str) or not target.strip():
+        raise DataError(f"{where}: stance has a target {shown(target)}; expected a target name")
+    if label is None:
+        return None  # this target is unlabelled for this sentence
+    if schema is not None and target not in schema.targets:
+        raise DataError(f"{where}: stance {_unknown('target', target, schema.targets, schema)}")
+    key = f"stance.{one_line(target, 60)}"
+    if not isinstance(label, str):
+        raise DataError(f"{where}: {key} must be a label string, found {describe(label)}")
+    label = label.lower()
+    if not label.strip():
+        raise DataError(f"{where}: {key} is empty; expected a stance label or null")
+    if schema is not None and label not in schema.stance_labels:
+        close = get_close_matches(label.strip(), list(schema.stance_labels), 1, 0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(
+            f"{where}: {key} is {one_line(repr(label), 40)}, expected one of "
+            f"{', '.join(schema.stance_labels)}{hint}"
+        )
+    return _encodable(label, where, key)
 
 
 def _check_stance(value: Any, where: str, schema: LabelSchema | None) -> dict[str, str] | None:
     if value is None:
         return None
-    if not isinstance(value, dict):
+    if not isinstance(value, Mapping):
         raise DataError(
-            f"{where}: field 'stance' must map target to label, found {type(value).__name__}"
+            f"{where}: field 'stance' must map each target to a label, "
+            f'e.g. {{"russia": "favor"}}, found {describe(value)}'
         )
     stance: dict[str, str] = {}
     for target, label in value.items():
-        if label is None:
-            continue
-        if schema is not None and target not in schema.targets:
-            raise DataError(
-                f"{where}: stance target '{target}' is not in the schema "
-                f"({', '.join(schema.targets) or 'no targets'}). Fix the data or the schema "
-                f"'{schema.name}'"
-            )
-        if not isinstance(label, str):
-            raise DataError(f"{where}: stance.{target} must be a string, found {label!r}")
-        label = label.lower()
-        if schema is not None and label not in schema.stance_labels:
-            raise DataError(
-                f"{where}: stance.{target} is '{label}', expected one of "
-                f"{', '.join(schema.stance_labels)}"
-            )
-        stance[target] = label
+        checked = _check_label(target, label, where, schema)
+        if checked is not None:
+            stance[target] = checked
     return stance or None
-
-
-def _remap(record: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
-    """Rename file columns to canonical names: `fields` maps canonical name -> column name."""
-    if not fields:
-        return record
-    out = dict(record)
-    for canonical, column in fields.items():
-        if column != canonical and column in record:
-            out[canonical] = out.pop(column)
-    return out
 
 
 def parse_record(record: dict[str, Any], where: str, schema: LabelSchema | None = None) -> Example:
     """Check one canonical record and turn it into an Example; `where` is 'file line N'."""
-    text = _as_str(record.get("text"), where, "text", required=True)
-    assert text is not None
-    if not text.strip():
-        raise DataError(f"{where}: field 'text' is empty")
-    ident = _as_str(record.get("id"), where, "id", required=True)
+    _refuse_misspelled(record, where)
+    ident = _scalar(record.get("id"), where, "id", required=True)
     assert ident is not None
-    if not ident.strip():
-        raise DataError(f"{where}: field 'id' is empty")
+    source = _scalar(record.get("source"), where, "source") or "unknown"
+    doc_id = _scalar(record.get("doc_id"), where, "doc_id") or ident
+    date = _scalar(record.get("date"), where, "date")
+    text = _check_text(record.get("text"), where)
     extra = {k: v for k, v in record.items() if k not in CANONICAL_FIELDS}
     return Example(
         id=ident,
         text=text,
-        source=_as_str(record.get("source"), where, "source", required=False) or "unknown",
-        doc_id=_as_str(record.get("doc_id"), where, "doc_id", required=False) or ident,
-        date=_as_str(record.get("date"), where, "date", required=False),
+        source=source,
+        doc_id=doc_id,
+        date=date,
         frames=_check_frames(record.get("frames"), where, schema),
         stance=_check_stance(record.get("stance"), where, schema),
         extra=extra,
@@ -234,9 +262,9 @@ def read_examples(
     """
     examples: list[Example] = []
     seen: dict[str, int] = {}
-    for line_no, raw in iter_records(path):
+    for line_no, raw in iter_records(path, fields):
         where = f"{path} line {line_no}"
-        example = parse_record(_remap(raw, fields or {}), where, schema)
+        example = parse_record(raw, where, schema)
         if example.id in seen:
             raise DataError(
                 f"{where}: duplicate id '{example.id}' (first seen on line {seen[example.id]})"
@@ -278,8 +306,10 @@ def split_examples(
     """
     import numpy as np
 
-    if abs(sum(fractions) - 1.0) > 1e-6:
-        raise DataError(f"split fractions must sum to 1, got {list(fractions)}")
+    if any(not 0 <= f <= 1 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
+        raise DataError(
+            f"split fractions must each be between 0 and 1 and sum to 1, got {list(fractions)}"
+        )
     groups = sorted({ex.group for ex in examples})
     order = np.random.default_rng(seed).permutation(len(groups))
     bounds = np.round(np.cumsum(fractions) * len(groups)).astype(int)
@@ -292,16 +322,19 @@ def split_examples(
     parts: list[list[Example]] = [[] for _ in fractions]
     for ex in examples:
         parts[part_of[ex.group]].append(ex)
+    for part, fraction in zip(parts, fractions):
+        if fraction > 0 and not part:
+            raise DataError(
+                f"split fractions {list(fractions)}: the part with fraction {fraction} gets none "
+                f"of the {len(groups)} document(s); expected at least one: raise that fraction "
+                "(data.split.dev / data.split.test) or give that part its own file"
+            )
     return parts
 
 
 def file_sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file's bytes (recorded in run metadata)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256(path)
 
 
 def to_hf_dataset(examples: Sequence[Example]) -> datasets.Dataset:

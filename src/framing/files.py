@@ -19,8 +19,9 @@ import yaml
 from framing.errors import ConfigError, FramingError
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key repeated in one mapping (PyYAML keeps the last)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe YAML loader (libyaml's when built in) refusing a key repeated in one mapping
+    (PyYAML keeps the last)."""
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -49,23 +50,32 @@ _UniqueKeyLoader.add_constructor(
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse YAML text safely, refusing duplicate keys."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    """Parse YAML text safely, refusing duplicate keys; every failure is a `yaml.YAMLError`."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except (ValueError, TypeError) as exc:  # e.g. a date like 2020-13-45, a 5000-digit integer
+        raise yaml.YAMLError(f"{type(exc).__name__}: {exc}") from None
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
 
 
 def read_yaml(path: str | Path, what: str = "config") -> dict[str, Any]:
     """Read a YAML mapping; every error is one ConfigError naming the file (and line)."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; expected a {what} file (YAML)")
     if not path.is_file():
         raise ConfigError(f"{what} file not found: {path}")
     try:
-        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 text (byte {exc.start}); save the {what} file as UTF-8"
         ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
+        raise ConfigError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
     if raw is None:
         raise ConfigError(f"{path}: the file is empty; expected a mapping of {what} keys")
     if not isinstance(raw, dict):

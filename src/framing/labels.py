@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from framing.errors import ConfigError
+from framing.files import read_yaml
+from framing.readers import one_line
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")
 
@@ -26,15 +27,24 @@ class LabelSchema:
     definitions: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        where = f"label schema {self.name!r}"
         if not self.frames and not self.targets:
-            raise ConfigError(f"label schema {self.name!r}: needs at least one frame or one target")
-        for kind, names in (("frame", self.frames), ("target", self.targets)):
-            if len(set(names)) != len(names):
-                raise ConfigError(f"label schema {self.name!r}: duplicate {kind} names in {names}")
+            raise ConfigError(f"{where}: needs at least one frame or one target")
+        for key, names in (
+            ("frames", self.frames),
+            ("targets", self.targets),
+            ("stance_labels", self.stance_labels),
+        ):
+            _check_names(where, key, names)
+        for label in self.stance_labels:
+            if label != label.lower():
+                raise ConfigError(
+                    f"{where}: stance_labels: expected lowercase labels (data labels are "
+                    f"lowercased), found {label!r}"
+                )
         if self.targets and len(self.stance_labels) < 2:
             raise ConfigError(
-                f"label schema {self.name!r}: stance_labels needs at least 2 labels, "
-                f"got {list(self.stance_labels)}"
+                f"{where}: stance_labels needs at least 2 labels, got {list(self.stance_labels)}"
             )
 
     @property
@@ -55,13 +65,36 @@ class LabelSchema:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LabelSchema:
         """Inverse of `to_dict`."""
+        name = str(data.get("name", "custom"))
+        lists = {"frames": (), "targets": (), "stance_labels": ("favor", "against", "none")}
+        for key, default in lists.items():
+            _check_names(f"label schema {name!r}", key, data.get(key, default))
         return cls(
             frames=tuple(data.get("frames", ())),
             targets=tuple(data.get("targets", ())),
             stance_labels=tuple(data.get("stance_labels", ("favor", "against", "none"))),
-            name=str(data.get("name", "custom")),
+            name=name,
             definitions=dict(data.get("definitions", {})),
         )
+
+
+def _check_names(where: str, key: str, names: Any) -> None:
+    """Label names: a sequence of distinct, non-empty strings without outer whitespace."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, (tuple, list)):
+        raise ConfigError(f"{where}: {key}: expected a list of names, found {names!r:.60}")
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            raise ConfigError(
+                f"{where}: {key}: expected names as strings, found {type(name).__name__} {name!r}"
+            )
+        if not name.strip() or name != name.strip():
+            raise ConfigError(
+                f"{where}: {key}: expected a non-empty name without outer spaces, found {name!r}"
+            )
+        if name in seen:
+            raise ConfigError(f"{where}: {key}: {name!r} appears twice; expected each name once")
+        seen.add(name)
 
 
 class _SchemaFile(BaseModel):
@@ -74,43 +107,53 @@ class _SchemaFile(BaseModel):
     targets: dict[str, str] = Field(default_factory=dict)
     stance_labels: list[str] = Field(default_factory=lambda: ["favor", "against", "none"])
 
-    @field_validator("frames", "targets")
+    @field_validator("frames", "targets", mode="before")
     @classmethod
-    def _names_are_plain(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not _NAME.match(str(key)):
-                raise ValueError(
-                    f"label name {key!r} must be letters, digits, '_', '-', '.' or space"
-                )
+    def _keys_are_plain(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                _check_plain(key)
+        return value
+
+    @field_validator("stance_labels", mode="before")
+    @classmethod
+    def _labels_are_plain(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for label in value:
+                _check_plain(label)
         return value
 
 
+def _check_plain(name: Any) -> None:
+    if not isinstance(name, str):
+        raise ValueError(f"expected label names as strings, found {type(name).__name__} {name!r}")
+    if not _NAME.fullmatch(name) or name != name.strip():
+        raise ValueError(
+            f"label name {name!r} must be letters, digits, '_', '-', '.' or inner spaces"
+        )
+
+
 def format_validation_error(where: str, error: ValidationError) -> str:
-    """One line per problem, each naming the dotted key, what was wrong and what was found."""
-    lines = []
+    """One line naming each problem's dotted key, what was expected and what was found."""
+    problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "missing":
+            problems.append(f"{key}: required key is missing")
+            continue
         found = item.get("input")
         shown = repr(found) if not isinstance(found, dict) else "a mapping"
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        lines.append(f"{key}: {item['msg']} (got {shown})")
-    if len(lines) == 1:
-        return f"Invalid {where}: {lines[0]}"
-    return "\n  ".join([f"Invalid {where}:", *lines])
+        message = " ".join(str(item["msg"]).split())
+        problems.append(f"{key}: {message} (got {shown})")
+    return one_line(f"Invalid {where}: " + "; ".join(problems), limit=2000)
 
 
 def load_schema(path: str | Path) -> LabelSchema:
     """Read a label schema YAML file (see configs/labels/geopolitics.yaml)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"label schema file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'frames' and/or 'targets'")
+    raw = read_yaml(path, what="label schema")
     try:
         parsed = _SchemaFile.model_validate(raw)
     except ValidationError as exc:

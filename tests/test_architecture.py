@@ -22,7 +22,14 @@ LAYERS: list[set[str]] = [
     {"framing.classifier"},
     {"framing.models"},
     {"framing.evaluation", "framing.runs"},
-    {"framing.data", "framing.labels", "framing.config", "framing.predictions", "framing.stats"},
+    {
+        "framing.data",
+        "framing.readers",
+        "framing.labels",
+        "framing.config",
+        "framing.predictions",
+        "framing.stats",
+    },
     {"framing.modelfolder"},
     {"framing.files", "framing.errors"},
 ]

@@ -37,6 +37,8 @@ def read_input(
     """
     if not path.exists():
         raise ConfigError(f"{what} not found: {path}")
+    if what != "corpus":
+        fields = _fields_present(path, fields)
     try:
         return read_examples(path, schema=schema, fields=fields)
     except DataError as exc:
@@ -46,6 +48,16 @@ def read_input(
                 "file with one sentence (or document) per line"
             ) from None
         raise
+
+
+def _fields_present(path: Path, fields: Mapping[str, str]) -> dict[str, str]:
+    """The renames whose column the first record of `path` has: dev and gold files may use the
+    corpus's column names or the canonical ones."""
+    if not fields or not path.is_file():
+        return dict(fields)
+    for _, record in iter_records(path):
+        return {name: column for name, column in fields.items() if column in record}
+    return dict(fields)
 
 
 def check_fields(path: Path, fields: Mapping[str, str]) -> None:

@@ -133,6 +133,9 @@ def test_data_to_hf_dataset(tiny_examples):
 
     ds = to_hf_dataset(tiny_examples)
     assert ds.num_rows == 30 and ds["text"][0] == tiny_examples[0].text
+    first = tiny_examples[0]
+    assert json.loads(ds["frames"][0]) == list(first.frames)
+    assert json.loads(ds["stance"][0]) == first.stance
 
 
 def test_data_csv_bom_and_line_endings(tmp_path, schema):

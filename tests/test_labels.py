@@ -22,7 +22,6 @@ def test_labels_other_schema_from_yaml(tmp_path):
     path.write_text("name: pstance\ntargets:\n  trump: t\nstance_labels: [favor, against]\n")
     schema = load_schema(path)
     assert schema.frames == () and schema.targets == ("trump",)
-    assert schema.none_label is None
 
 
 @pytest.mark.parametrize(

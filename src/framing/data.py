@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     import datasets
 
 CANONICAL_FIELDS = ("id", "text", "source", "doc_id", "date", "frames", "stance")
-REQUIRED_FIELDS = ("id", "text")
 # What pandas writes for a missing cell once it is turned into a string (astype(str)).
 _MISSING_MARKERS = frozenset({"nan", "none", "null", "<na>", "nat"})
 
@@ -54,8 +53,9 @@ class Example:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
-    def group(self) -> str:
-        """The unit of grouped splits and of the cluster bootstrap (the document)."""
+    def document(self) -> str:
+        """The document this sentence belongs to: the unit of grouped splits and of the
+        bootstrap (its doc_id, or its own id when it has none)."""
         return self.doc_id or self.id
 
 
@@ -310,7 +310,7 @@ def split_examples(
         raise DataError(
             f"split fractions must each be between 0 and 1 and sum to 1, got {list(fractions)}"
         )
-    groups = sorted({ex.group for ex in examples})
+    groups = sorted({ex.document for ex in examples})
     order = np.random.default_rng(seed).permutation(len(groups))
     bounds = np.round(np.cumsum(fractions) * len(groups)).astype(int)
     part_of: dict[str, int] = {}
@@ -321,7 +321,7 @@ def split_examples(
         start = stop
     parts: list[list[Example]] = [[] for _ in fractions]
     for ex in examples:
-        parts[part_of[ex.group]].append(ex)
+        parts[part_of[ex.document]].append(ex)
     for part, fraction in zip(parts, fractions):
         if fraction > 0 and not part:
             raise DataError(
@@ -347,5 +347,9 @@ def to_hf_dataset(examples: Sequence[Example]) -> datasets.Dataset:
             "text": [ex.text for ex in examples],
             "source": [ex.source for ex in examples],
             "doc_id": [ex.doc_id for ex in examples],
+            "frames": [
+                json.dumps(list(ex.frames)) if ex.frames is not None else None for ex in examples
+            ],
+            "stance": [json.dumps(ex.stance) if ex.stance else None for ex in examples],
         }
     )

@@ -170,7 +170,7 @@ def _frames_block(
     if not (schema.frames and rows.size):
         return None
     subset = [examples[i] for i in rows]
-    doc, n_docs = document_index([ex.group for ex in subset])
+    doc, n_docs = document_index([ex.document for ex in subset])
     bootstrap, seed = options["bootstrap"], options["seed"]
     weights = document_bootstrap(n_docs, bootstrap, seed) if bootstrap else None
     gold = np.array([[f in ex.frames for f in schema.frames] for ex in subset])  # type: ignore[operator]
@@ -204,7 +204,7 @@ def _stance_block(
     if not rows.size:
         return None
     subset = [examples[i] for i in rows]
-    doc, n_docs = document_index([ex.group for ex in subset])
+    doc, n_docs = document_index([ex.document for ex in subset])
     bootstrap, seed = options["bootstrap"], options["seed"]
     weights = document_bootstrap(n_docs, bootstrap, seed + 1) if bootstrap else None
     gold = np.array([schema.stance_labels.index(ex.stance[target]) for ex in subset])  # type: ignore[index]

@@ -47,11 +47,6 @@ class LabelSchema:
                 f"{where}: stance_labels needs at least 2 labels, got {list(self.stance_labels)}"
             )
 
-    @property
-    def none_label(self) -> str | None:
-        """The label meaning 'no position', if the schema has one (excluded from F_avg)."""
-        return "none" if "none" in self.stance_labels else None
-
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, as stored in a model folder's framing.json."""
         return {
@@ -107,20 +102,13 @@ class _SchemaFile(BaseModel):
     targets: dict[str, str] = Field(default_factory=dict)
     stance_labels: list[str] = Field(default_factory=lambda: ["favor", "against", "none"])
 
-    @field_validator("frames", "targets", mode="before")
+    @field_validator("frames", "targets", "stance_labels", mode="before")
     @classmethod
-    def _keys_are_plain(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for key in value:
-                _check_plain(key)
-        return value
-
-    @field_validator("stance_labels", mode="before")
-    @classmethod
-    def _labels_are_plain(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            for label in value:
-                _check_plain(label)
+    def _names_are_plain(cls, value: Any) -> Any:
+        """Frame and target keys, and stance labels, must be plain names."""
+        if isinstance(value, (dict, list)):
+            for name in value:
+                _check_plain(name)
         return value
 
 

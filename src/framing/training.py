@@ -126,7 +126,7 @@ def _check_disjoint(
     shared_ok: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """A document (or sentence) in train and in dev/eval would inflate every score: refuse it."""
-    train_docs = {ex.group for ex in train}
+    train_docs = {ex.document for ex in train}
     train_ids = {ex.id for ex in train}
     train_texts = {ex.text for ex in train}
     for name, examples in ([("dev", dev)] if dev else []) + list(evals.items()):
@@ -138,7 +138,7 @@ def _check_disjoint(
             )
         if name in shared_ok:
             continue
-        shared = sorted(train_docs & {ex.group for ex in examples})
+        shared = sorted(train_docs & {ex.document for ex in examples})
         if shared:
             raise DataError(
                 f"data.{name}: {len(shared)} document(s) also in train (e.g. {shared[0]!r}); "

@@ -183,3 +183,12 @@ def test_training_dead_run_never_blocks_a_rerun(tmp_path):
     (live / "OWNER").write_text(f"{os.getpid()} {socket.gethostname()}")
     with pytest.raises(FramingError, match="another run with this name is being written"):
         start_run(out.parent, "x", out.parent / "other")
+
+
+def test_training_favor_against_must_name_schema_labels(tmp_path):
+    from framing.errors import ConfigError
+
+    path = write_config(tmp_path, evaluation={"bootstrap": 0, "favor_against": ["pro", "con"]})
+    with pytest.raises(ConfigError, match=r"evaluation.favor_against: 'pro' is not a stance label"):
+        train(load_config(path))
+    assert not (tmp_path / "runs").exists()

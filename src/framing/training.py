@@ -88,6 +88,12 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
     if not Path(config.schema_).is_file():
         raise ConfigError(f"schema: label schema file not found: {config.schema_}")
     schema = load_schema(config.schema_)
+    unknown = [x for x in config.evaluation.favor_against if x not in schema.stance_labels]
+    if schema.targets and unknown:
+        raise ConfigError(
+            f"evaluation.favor_against: {unknown[0]!r} is not a stance label of the schema "
+            f"{config.schema_} ({', '.join(schema.stance_labels)})"
+        )
     fields = config.data.fields
     keyed: dict[str, list[Path]] = {
         "train": as_paths(config.data.train),

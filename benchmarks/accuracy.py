@@ -42,8 +42,9 @@ def prepare(shared: Path | None, only: list[str]) -> dict[str, Any]:
     sys.path.insert(0, str(REPO / "scripts"))
     import prepare_benchmarks
 
-    return prepare_benchmarks.prepare(shared or prepare_benchmarks.DEFAULT_SHARED,
-                                      prepare_benchmarks.DEFAULT_OUT, only)
+    return prepare_benchmarks.prepare(
+        shared or prepare_benchmarks.DEFAULT_SHARED, prepare_benchmarks.DEFAULT_OUT, only
+    )
 
 
 def run(args: list[str]) -> str:
@@ -69,9 +70,15 @@ def stance_rows(run_dir: Path, eval_set: str, label: str) -> list[tuple[str, str
         f_avg = [b["f1_favor_against"] for b in stance.values()]
         macro = [b["macro_f1"] for b in stance.values()]
         parts = ", ".join(f"{t} {b['f1_favor_against']:.3f}" for t, b in stance.items())
-        rows.append((label, model, f"F_avg mean {sum(f_avg) / len(f_avg):.4f} ({parts}); "
-                                   f"macro_f1 mean {sum(macro) / len(macro):.4f}; "
-                                   f"train {block['train_seconds']:.0f}s"))
+        rows.append(
+            (
+                label,
+                model,
+                f"F_avg mean {sum(f_avg) / len(f_avg):.4f} ({parts}); "
+                f"macro_f1 mean {sum(macro) / len(macro):.4f}; "
+                f"train {block['train_seconds']:.0f}s",
+            )
+        )
     return rows
 
 
@@ -96,19 +103,33 @@ def main(argv: list[str] | None = None) -> int:
 
     if prepared.get("ukraine_bias"):
         table += stance_rows(train_config("ukraine_bias"), "crowd_test", "ukraine_bias")
-        table += stance_rows(train_config("ukraine_bias_un_only"), "crowd_test",
-                             "ukraine_bias (UN-only model)")
+        table += stance_rows(
+            train_config("ukraine_bias_un_only"), "crowd_test", "ukraine_bias (UN-only model)"
+        )
 
     if prepared.get("frac"):
         configs = ["frac"] + ([] if args.no_finetune else ["frac_finetune"])
         for name in configs:
-            out = Path(run([python, str(REPO / "benchmarks" / "frac.py"),
-                            "--config", str(CONFIGS / f"{name}.yaml")]))
+            out = Path(
+                run(
+                    [
+                        python,
+                        str(REPO / "benchmarks" / "frac.py"),
+                        "--config",
+                        str(CONFIGS / f"{name}.yaml"),
+                    ]
+                )
+            )
             summary = json.loads((REPO / out / "summary.json").read_text(encoding="utf-8"))
             for model, s in summary["models"].items():
-                table.append(("frac (5-fold CV)", model,
-                              f"macro_f1 {s['macro_f1']:.4f} {s['ci']['macro_f1']}; weighted_f1 "
-                              f"{s['weighted_f1']:.4f}; accuracy {s['accuracy']:.4f}"))
+                table.append(
+                    (
+                        "frac (5-fold CV)",
+                        model,
+                        f"macro_f1 {s['macro_f1']:.4f} {s['ci']['macro_f1']}; weighted_f1 "
+                        f"{s['weighted_f1']:.4f}; accuracy {s['accuracy']:.4f}",
+                    )
+                )
 
     if prepared.get("vast"):
         # Without a model trained in this invocation, vast.py takes the newest P-Stance
@@ -120,10 +141,15 @@ def main(argv: list[str] | None = None) -> int:
             result = json.loads(out_file.read_text(encoding="utf-8"))
             for subset in ("all", "zero_shot"):
                 s = result[subset]
-                table.append((f"vast {subset}", f"finetune ({result['model']})",
-                              f"macro_f1 {s['macro_f1']:.4f}; f1_favor_against "
-                              f"{s['f1_favor_against']:.4f}; binary_macro_f1 "
-                              f"{s['binary_macro_f1']:.4f}"))
+                table.append(
+                    (
+                        f"vast {subset}",
+                        f"finetune ({result['model']})",
+                        f"macro_f1 {s['macro_f1']:.4f}; f1_favor_against "
+                        f"{s['f1_favor_against']:.4f}; binary_macro_f1 "
+                        f"{s['binary_macro_f1']:.4f}",
+                    )
+                )
         else:
             print(last)
 

@@ -47,14 +47,20 @@ def single_label_scores(gold: np.ndarray, pred: np.ndarray, labels: list[str]) -
     )
     return {
         "n": int(gold.size),
-        "macro_f1": round(float(f1_score(gold, pred, labels=index, average="macro",
-                                         zero_division=0)), 4),
-        "weighted_f1": round(float(f1_score(gold, pred, labels=index, average="weighted",
-                                            zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(gold, pred, labels=index, average="macro", zero_division=0)), 4
+        ),
+        "weighted_f1": round(
+            float(f1_score(gold, pred, labels=index, average="weighted", zero_division=0)), 4
+        ),
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
         "per_label": {
-            name: {"precision": round(float(precision[i]), 4), "recall": round(float(recall[i]), 4),
-                   "f1": round(float(f1[i]), 4), "support": int(support[i])}
+            name: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
             for i, name in enumerate(labels)
         },
     }
@@ -73,11 +79,13 @@ def bootstrap_ci(
         pick = rng.integers(0, gold.size, gold.size)
         g, p = gold[pick], pred[pick]
         draws["macro_f1"].append(f1_score(g, p, labels=index, average="macro", zero_division=0))
-        draws["weighted_f1"].append(f1_score(g, p, labels=index, average="weighted",
-                                             zero_division=0))
+        draws["weighted_f1"].append(
+            f1_score(g, p, labels=index, average="weighted", zero_division=0)
+        )
         draws["accuracy"].append(accuracy_score(g, p))
-    return {k: [round(float(q), 4) for q in np.quantile(v, [0.025, 0.975])]
-            for k, v in draws.items()}
+    return {
+        k: [round(float(q), 4) for q in np.quantile(v, [0.025, 0.975])] for k, v in draws.items()
+    }
 
 
 def read_fold(run_dir: Path, model: str, frames: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,13 +109,16 @@ def run_folds(config: Path, folds: int, overrides: list[str], data: Path) -> lis
     runs = []
     for k in range(folds):
         fold = data / f"fold{k}"
-        cfg = load_config(config, [
-            *overrides,
-            f"data.train={fold / 'train.jsonl'}",
-            f"data.dev={fold / 'dev.jsonl'}",
-            f"data.eval={{test: {fold / 'test.jsonl'}}}",
-            f"name={load_config(config).name}-fold{k}",
-        ])
+        cfg = load_config(
+            config,
+            [
+                *overrides,
+                f"data.train={fold / 'train.jsonl'}",
+                f"data.dev={fold / 'dev.jsonl'}",
+                f"data.eval={{test: {fold / 'test.jsonl'}}}",
+                f"name={load_config(config).name}-fold{k}",
+            ],
+        )
         result = train(cfg, argv=sys.argv)
         print(f"fold {k}: {result.run_dir}", flush=True)
         runs.append(result.run_dir)
@@ -151,9 +162,13 @@ def summarise(runs: list[Path]) -> dict[str, Any]:
 
 def render(name: str, summary: dict[str, Any]) -> str:
     """A short Markdown table of the pooled scores."""
-    lines = [f"# {name}: {len(summary['folds'])}-fold cross-validation (argmax = one label)", "",
-             "| model | macro-F1 [95% CI] | weighted F1 | accuracy | fold macro-F1 mean ± sd |"
-             " train s (all folds) |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# {name}: {len(summary['folds'])}-fold cross-validation (argmax = one label)",
+        "",
+        "| model | macro-F1 [95% CI] | weighted F1 | accuracy | fold macro-F1 mean ± sd |"
+        " train s (all folds) |",
+        "|---|---|---|---|---|---|",
+    ]
     for model, s in summary["models"].items():
         lo, hi = s["ci"]["macro_f1"]
         lines.append(
@@ -169,14 +184,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO / "configs/benchmarks/frac.yaml")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--data", type=Path, default=DATA, help="prepared FrAC folder")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="config override, as for `framing train --set`")
-    parser.add_argument("--runs", type=Path, nargs="+",
-                        help="score existing fold run folders instead of training")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        help="config override, as for `framing train --set`",
+    )
+    parser.add_argument(
+        "--runs", type=Path, nargs="+", help="score existing fold run folders instead of training"
+    )
     args = parser.parse_args(argv)
     if not args.runs and not (args.data / "fold0" / "train.jsonl").is_file():
-        print(f"skipped: frac: data not found at {args.data} "
-              "(run scripts/prepare_benchmarks.py --only frac)")
+        print(
+            f"skipped: frac: data not found at {args.data} "
+            "(run scripts/prepare_benchmarks.py --only frac)"
+        )
         return 0
     import logging
 
@@ -194,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     print(render(name, summary))
     for model, s in summary["models"].items():
         lo, hi = s["ci"]["macro_f1"]
-        print(f"{model}: macro_f1 {s['macro_f1']:.4f} [{lo:.4f}, {hi:.4f}], "
-              f"weighted_f1 {s['weighted_f1']:.4f}, accuracy {s['accuracy']:.4f}")
+        print(
+            f"{model}: macro_f1 {s['macro_f1']:.4f} [{lo:.4f}, {hi:.4f}], "
+            f"weighted_f1 {s['weighted_f1']:.4f}, accuracy {s['accuracy']:.4f}"
+        )
     print(out)
     return 0
 

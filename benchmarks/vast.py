@@ -111,9 +111,11 @@ def scores(gold: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, 
     weights = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=N_BOOTSTRAP).astype(float)
     result: dict[str, Any] = {"n": int(gold.size), "n_polar": int(polar.sum())}
     fa = [LABELS.index("favor"), LABELS.index("against")]
-    for name, mask, cols in (("macro_f1", everything, list(range(k))),
-                             ("f1_favor_against", everything, fa),
-                             ("binary_macro_f1", polar, fa)):
+    for name, mask, cols in (
+        ("macro_f1", everything, list(range(k))),
+        ("f1_favor_against", everything, fa),
+        ("binary_macro_f1", polar, fa),
+    ):
         tp, fp, fn = counts(mask)
         point = _f1_from_counts(tp.sum(0), fp.sum(0), fn.sum(0))
         draws = _f1_from_counts(weights @ tp, weights @ fp, weights @ fn)[:, cols].mean(1)
@@ -134,8 +136,10 @@ def evaluate_vast(
 
     clf = FramingClassifier.load(model_dir)
     if clf.kind != "finetune":
-        raise SystemExit(f"{model_dir}: kind {clf.kind!r} cannot read free-text topics; "
-                         "VAST needs a model folder of kind 'finetune'")
+        raise SystemExit(
+            f"{model_dir}: kind {clf.kind!r} cannot read free-text topics; "
+            "VAST needs a model folder of kind 'finetune'"
+        )
     if max_length is not None:
         clf.backend_.max_length = max_length
     start = time.perf_counter()
@@ -154,8 +158,11 @@ def evaluate_vast(
         "seconds": round(seconds, 1),
         "pairs_per_second": round(len(rows) / seconds, 1),
     }
-    for subset, mask in (("all", np.ones(len(rows), dtype=bool)), ("zero_shot", seen == 0),
-                         ("few_shot", seen == 1)):
+    for subset, mask in (
+        ("all", np.ones(len(rows), dtype=bool)),
+        ("zero_shot", seen == 0),
+        ("few_shot", seen == 1),
+    ):
         out[subset] = scores(gold[mask], pred[mask], groups[mask])
     return out
 
@@ -165,19 +172,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model", type=Path, nargs="?", help="finetune model folder")
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--data", type=Path, default=DATA, help="prepared VAST folder")
-    parser.add_argument("--max-length", type=int, help="tokens per (topic, comment) pair; "
-                        "default: the model's own")
+    parser.add_argument(
+        "--max-length", type=int, help="tokens per (topic, comment) pair; default: the model's own"
+    )
     parser.add_argument("--output", type=Path, help="JSON file for the results")
     args = parser.parse_args(argv)
     path = args.data / f"{args.split}.jsonl"
     if not path.is_file():
-        print(f"skipped: vast: data not found at {path} "
-              "(run scripts/prepare_benchmarks.py --only vast)")
+        print(
+            f"skipped: vast: data not found at {path} "
+            "(run scripts/prepare_benchmarks.py --only vast)"
+        )
         return 0
     model = args.model or newest_model()
     if model is None:
-        print("skipped: vast: no finetune model found (train "
-              "configs/benchmarks/pstance_finetune.yaml or pass a model folder)")
+        print(
+            "skipped: vast: no finetune model found (train "
+            "configs/benchmarks/pstance_finetune.yaml or pass a model folder)"
+        )
         return 0
     print(f"model: {model}", flush=True)
     result = evaluate_vast(model, read_pairs(path), args.max_length)
@@ -189,10 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for subset in ("all", "zero_shot", "few_shot"):
         s = result[subset]
-        print(f"{subset}: macro_f1 {s['macro_f1']:.4f} {s['macro_f1_ci']}, f1_favor_against "
-              f"{s['f1_favor_against']:.4f} {s['f1_favor_against_ci']}, binary_macro_f1 "
-              f"{s['binary_macro_f1']:.4f} {s['binary_macro_f1_ci']} (n={s['n']}, "
-              f"predicted {s['predicted']})")
+        print(
+            f"{subset}: macro_f1 {s['macro_f1']:.4f} {s['macro_f1_ci']}, f1_favor_against "
+            f"{s['f1_favor_against']:.4f} {s['f1_favor_against_ci']}, binary_macro_f1 "
+            f"{s['binary_macro_f1']:.4f} {s['binary_macro_f1_ci']} (n={s['n']}, "
+            f"predicted {s['predicted']})"
+        )
     print(args.output)
     return 0
 

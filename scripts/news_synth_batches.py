@@ -1,10 +1,12 @@
-"""Annotation batches for one writer's team-written news (data/news_synth/raw/<writer>.jsonl).
+"""Annotation batches for news sentences: one writer's team-written news
+(data/news_synth/raw/<writer>.jsonl), or with --input any sentence file such as the real news
+in data/news_real/sentences.jsonl.
 
 Readers see each sentence with its neighbours and its outlet kind, never the writer's intended
 labels. Articles stay whole within a batch. A seeded random tenth of the articles (at least 100
 sentences) also goes into a second-pass batch, labelled blind by another reader for alpha.
 
-Usage: python scripts/news_synth_batches.py WRITER [--parts 2] [--seed 13]
+Usage: python scripts/news_synth_batches.py NAME [--input FILE] [--out DIR] [--parts 2]
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def batch_rows(article: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "id": row["id"],
                 "doc_id": row["doc_id"],
-                "source": row["outlet_style"],
+                "source": row.get("outlet_style") or row["source"],
                 "date": row["date"],
                 "headline": row["headline"],
                 "prev": article[k - 1]["text"] if k else "",
@@ -50,12 +52,14 @@ def batch_rows(article: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("writer")
+    parser.add_argument("writer", metavar="NAME")
     parser.add_argument("--parts", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--input", type=Path, help="default: data/news_synth/raw/NAME.jsonl")
+    parser.add_argument("--out", type=Path, default=ROOT / "annotation" / "batches")
     args = parser.parse_args()
     articles: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in read_jsonl(ROOT / "raw" / f"{args.writer}.jsonl"):
+    for row in read_jsonl(args.input or ROOT / "raw" / f"{args.writer}.jsonl"):
         articles[row["doc_id"]].append(row)
     order = sorted(articles)
     random.Random(args.seed).shuffle(order)
@@ -68,13 +72,13 @@ def main() -> None:
         parts[part].extend(batch_rows(articles[doc]))
         done += len(articles[doc])
     for k, rows in enumerate(parts, start=1):
-        write_jsonl(ROOT / "annotation" / "batches" / f"{args.writer}_{k}.jsonl", rows)
+        write_jsonl(args.out / f"{args.writer}_{k}.jsonl", rows)
     double: list[dict[str, Any]] = []
     for doc in order:  # a different seeded order would do; the shuffled order is already random
         if len(double) >= max(100, total // 10):
             break
         double.extend(batch_rows(articles[doc]))
-    write_jsonl(ROOT / "annotation" / "batches" / f"{args.writer}_double.jsonl", double)
+    write_jsonl(args.out / f"{args.writer}_double.jsonl", double)
     print(
         f"{args.writer}: {len(articles)} articles, {total} sentences in {args.parts} batches; "
         f"{len(double)} sentences for the second pass"

@@ -80,18 +80,22 @@ def prepare_pstance(shared: Path, out: Path) -> dict[str, int] | None:
     for row in read_jsonl(source):
         if row["label"] == "NONE":
             continue
-        splits[PSTANCE_SPLITS[row["split"]]].append({
-            "id": row["id"],
-            "source": "twitter",
-            "text": row["text"],
-            "stance": {PSTANCE_TARGETS[row["target"]]: row["label"].lower()},
-        })
+        splits[PSTANCE_SPLITS[row["split"]]].append(
+            {
+                "id": row["id"],
+                "source": "twitter",
+                "text": row["text"],
+                "stance": {PSTANCE_TARGETS[row["target"]]: row["label"].lower()},
+            }
+        )
     # Two tweets recur across splits. Evaluation sentences must be unseen, so a tweet that is
     # also in dev or test leaves train (one train row); dev and test stay exactly as published.
     held_out = {row["text"] for name in ("dev", "test") for row in splits[name]}
     splits["train"] = [row for row in splits["train"] if row["text"] not in held_out]
-    return {name: write_jsonl(out / "pstance" / f"{name}.jsonl", rows)
-            for name, rows in sorted(splits.items())}
+    return {
+        name: write_jsonl(out / "pstance" / f"{name}.jsonl", rows)
+        for name, rows in sorted(splits.items())
+    }
 
 
 def prepare_vast(shared: Path, out: Path) -> dict[str, int] | None:
@@ -102,15 +106,19 @@ def prepare_vast(shared: Path, out: Path) -> dict[str, int] | None:
         return None
     splits: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in read_jsonl(source):
-        splits[row["split"]].append({
-            "id": row["id"],
-            "text": row["text"],
-            "topic": row["target"],
-            "label": VAST_LABELS[row["label"]],
-            "seen": int(row["seen"]),
-        })
-    return {name: write_jsonl(out / "vast" / f"{name}.jsonl", rows)
-            for name, rows in sorted(splits.items())}
+        splits[row["split"]].append(
+            {
+                "id": row["id"],
+                "text": row["text"],
+                "topic": row["target"],
+                "label": VAST_LABELS[row["label"]],
+                "seen": int(row["seen"]),
+            }
+        )
+    return {
+        name: write_jsonl(out / "vast" / f"{name}.jsonl", rows)
+        for name, rows in sorted(splits.items())
+    }
 
 
 def frame_slug(label: str) -> str:
@@ -143,8 +151,12 @@ def prepare_frac(shared: Path, out: Path) -> dict[str, int] | None:
         skipped("frac", source)
         return None
     rows = [
-        {"id": row["id"], "source": "frac", "text": row["text"],
-         "frames": [frame_slug(row["label"])]}
+        {
+            "id": row["id"],
+            "source": "frac",
+            "text": row["text"],
+            "frames": [frame_slug(row["label"])],
+        }
         for row in read_jsonl(source)
     ]
     labels = [row["frames"][0] for row in rows]
@@ -154,8 +166,9 @@ def prepare_frac(shared: Path, out: Path) -> dict[str, int] | None:
         test = [row for row, f in zip(rows, fold, strict=True) if f == k]
         rest = [row for row, f in zip(rows, fold, strict=True) if f != k]
         # Dev is the fold's own stratified tenth of the rest: it picks C and frame thresholds.
-        inner = stratified_folds([row["frames"][0] for row in rest], round(1 / FRAC_DEV_SHARE),
-                                 SEED + k + 1)
+        inner = stratified_folds(
+            [row["frames"][0] for row in rest], round(1 / FRAC_DEV_SHARE), SEED + k + 1
+        )
         dev = [row for row, f in zip(rest, inner, strict=True) if f == 0]
         train = [row for row, f in zip(rest, inner, strict=True) if f != 0]
         for name, part in (("train", train), ("dev", dev), ("test", test)):
@@ -201,15 +214,19 @@ def prepare_ukraine_bias(shared: Path, out: Path) -> dict[str, int] | None:
         # The project's split leaves out four sentences (duplicates of others); so do we.
         if row["id"] not in split_of:
             continue
-        splits[split_of[row["id"]]].append({
-            "id": row["id"],
-            "doc_id": row["doc_id"],
-            "source": row["source"],
-            "text": row["text"],
-            "stance": crowd_stance(row["crowd"]["labels"]),
-        })
-    return {name: write_jsonl(out / "ukraine_bias" / f"{name}.jsonl", rows)
-            for name, rows in sorted(splits.items())}
+        splits[split_of[row["id"]]].append(
+            {
+                "id": row["id"],
+                "doc_id": row["doc_id"],
+                "source": row["source"],
+                "text": row["text"],
+                "stance": crowd_stance(row["crowd"]["labels"]),
+            }
+        )
+    return {
+        name: write_jsonl(out / "ukraine_bias" / f"{name}.jsonl", rows)
+        for name, rows in sorted(splits.items())
+    }
 
 
 PREPARERS: dict[str, Callable[[Path, Path], dict[str, int] | None]] = {
@@ -246,11 +263,16 @@ def label_summary(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
-                        help="folder holding pstance/, vast/, frac/ (default ../shared/datasets)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=DEFAULT_SHARED,
+        help="folder holding pstance/, vast/, frac/ (default ../shared/datasets)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
-    parser.add_argument("--only", nargs="+", choices=sorted(PREPARERS),
-                        help="benchmarks to prepare (default: all)")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(PREPARERS), help="benchmarks to prepare (default: all)"
+    )
     args = parser.parse_args(argv)
     for name, counts in prepare(args.shared, args.out, args.only).items():
         if counts is None:

@@ -24,7 +24,7 @@ TEXTS = [
 
 
 @pytest.mark.parametrize("kind", ["encoder", "finetune"])
-def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer, tmp_path):
+def test_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer, tmp_path):
     clf = FramingClassifier(
         kind, schema=schema, model=model_params(kind, _tiny_transformer), train=FAST_TRAIN
     ).fit(tiny_examples[:24], dev=tiny_examples[24:])
@@ -47,7 +47,7 @@ def test_runtime_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_tra
         fast.fit(tiny_examples)
 
 
-def test_runtime_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
+def test_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
     from framing.export import export_onnx
 
     FramingClassifier("tfidf", schema=schema).fit(tiny_examples).save(tmp_path / "m")

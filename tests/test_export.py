@@ -55,3 +55,28 @@ def test_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
         export_onnx(tmp_path / "m", tmp_path / "out")
     with pytest.raises(FramingError, match="already exists"):
         export_onnx(tmp_path / "m", tmp_path / "m")
+
+
+def test_export_cli_writes_a_verified_onnx_folder(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    import json
+
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+    from framing.errors import ModelError
+
+    model = model_params("encoder", _tiny_transformer)
+    FramingClassifier("encoder", schema=schema, model=model).fit(tiny_examples).save(tmp_path / "m")
+    result = CliRunner().invoke(
+        app, ["export", str(tmp_path / "m"), "--output", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 0, result.output
+    index = json.loads((tmp_path / "x" / "framing.json").read_text())
+    assert index["runtime"] == "onnx" and "model.onnx" in index["files"]
+    assert FramingClassifier.load(tmp_path / "x").predict(TEXTS[:1])
+    index["files"].pop("model.onnx")
+    (tmp_path / "x" / "framing.json").write_text(json.dumps(index))
+    with pytest.raises(ModelError, match="does not list model.onnx"):
+        FramingClassifier.load(tmp_path / "x")

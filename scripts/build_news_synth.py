@@ -130,6 +130,11 @@ def main() -> None:
                 "adjudicated": row["id"] in adjudicated,
             }
         )
+    # A dev sentence whose exact text is also a training sentence (a stock line such as an
+    # explainer's "What happens next?") would be a leak: it is left out of dev.
+    seen = {row["text"] for row in out["train"]}
+    dropped = [row["id"] for row in out["dev"] if row["text"] in seen]
+    out["dev"] = [row for row in out["dev"] if row["text"] not in seen]
     for name, rows in out.items():
         write_jsonl(ROOT / f"{name}.jsonl", rows)
     everything = out["train"] + out["dev"]
@@ -142,6 +147,7 @@ def main() -> None:
         "bloc": breakdown(everything, "bloc"),
         "events": dict(Counter(row["event"] for row in everything).most_common()),
         "adjudicated": len(adjudicated),
+        "dev_dropped_as_train_duplicates": dropped,
         "stances": STANCES,
         "targets": TARGETS,
     }

@@ -401,7 +401,9 @@ class CompareConfig(BaseModel):
     source_periods: bool = False
     cache_dir: Path | None = Path(".cache/framing")
     window: WindowConfig | None = None
-    syndication: Literal["off", "count_all", "count_once"] = "count_all"
+    syndication: Annotated[  # YAML reads a bare `off` as false
+        Literal["off", "count_all", "count_once"], BeforeValidator(lambda v: v or "off")
+    ] = "count_all"
     syndication_threshold: float = Field(0.7, ge=0.5, le=1.0)
     facets: list[str] = Field(default_factory=list)
     contrasts: list[tuple[str, str]] = Field(default_factory=list)

@@ -28,8 +28,9 @@ KEY = (
     "the model labels. † marks a cell where the corrected estimate stands in for a missing "
     "design-based one; — marks an empty cell (see the `note` column of estimates.csv). A cell "
     "the correction cannot resolve reads 'not resolvable', with the naive share and the reason: "
-    "the corrected estimate clipped at 0 in every bootstrap resample (the model labels fewer "
-    "sentences there than its dev false-positive rate alone would produce), the dev confusion "
+    "the corrected estimate clipped at 0 in (nearly) every bootstrap resample, so that its "
+    "interval would read [0.0%, 0.0%] (the model labels fewer sentences there than its dev "
+    "false-positive rate alone would produce), the dev confusion "
     "matrix is near singular (the model does not separate the classes), or the cell has too few "
     "gold sentences. Such a cell is never shown as 0."
 )

@@ -55,6 +55,9 @@ def number(text: str | None) -> float:
     return float(text) if text not in ("", None) else math.nan
 
 
+_SHOWN_ZERO = 0.0005  # shares below this print as 0.0%
+
+
 @dataclass(frozen=True)
 class Cell:
     """One estimate as the report shows it; `fallback`: the corrected estimate standing in for
@@ -79,11 +82,10 @@ class Cell:
             return ""
         if not math.isfinite(self.estimate):
             return self.note or "not estimable"
-        if self.note.startswith("at floor") or self.high == 0.0:
-            return (
-                f"the {self.estimator} estimate clips at 0 in every bootstrap resample, so no "
-                "share above 0 can be told apart from the model's error rates"
-            )
+        if self.note.startswith("at floor") or self.high < _SHOWN_ZERO:
+            # The interval would read [0.0%, 0.0%]: the estimate clipped at 0 in (nearly)
+            # every resample, a floor set by the error rates, not a measured share.
+            return f"{self.estimator} clips at 0 in (nearly) every resample"
         return ""
 
 

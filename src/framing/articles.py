@@ -83,7 +83,7 @@ def read_article_folder(folder: Path) -> list[Example]:
         seen[example.id] = line_no
         examples.append(example)
     unlisted = [p.name for p in folder.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES]
-    unlisted = [n for n in unlisted if folder / n not in listed]
+    unlisted = [n for n in unlisted if (folder / n).resolve() not in listed]
     if unlisted:
         logger.warning(
             "%d article file(s) in %s are not in %s and are skipped (e.g. %s)",
@@ -131,13 +131,20 @@ def _article_record(folder: Path, path: Path, row: Mapping[str, Any]) -> dict[st
         path.relative_to(folder.resolve()).with_suffix("")
     )
     record: dict[str, Any] = {"id": ident, "doc_id": ident, "source": str(row["outlet"]).strip()}
-    record["text"] = article_text(path)
+    record["text"] = _without_title(article_text(path), str(row.get("title") or ""))
     for key, value in row.items():
         if key in ("id", "outlet", "text", "doc_id", "source"):
             continue
         if isinstance(value, str) and value.strip():
             record[key] = value.strip()
     return record
+
+
+def _without_title(text: str, title: str) -> str:
+    """The text without a first paragraph that repeats the title (an HTML page's <h1>): the
+    title is kept as metadata, as for articles read from JSONL or CSV."""
+    first, _, rest = text.strip().partition("\n\n")
+    return rest if title.strip() and first.strip() == title.strip() and rest.strip() else text
 
 
 def article_text(path: Path) -> str:

@@ -65,7 +65,7 @@ def main() -> None:
     tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
     tmp.replace(args.output)
     outlets = len({r["source"] for r in records})
-    print(f"{len(records)} articles from {outlets} outlet kinds ({len(files)} files) -> {args.output}")
+    print(f"{len(records)} articles, {outlets} outlet kinds ({len(files)} files) -> {args.output}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ LAYERS: list[set[str]] = [
     {"framing.evaluation", "framing.runs"},
     {
         "framing.data",
+        "framing.segment",
+        "framing.dates",
+        "framing.articles",
         "framing.readers",
         "framing.labels",
         "framing.config",

@@ -186,3 +186,42 @@ def test_cli_predict_output_locked_against_a_second_writer(trained, tmp_path, ti
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) == 30 and not lock.exists()
     assert not list(tmp_path.glob(".out.jsonl.*.partial"))
+
+
+NEWS_FOLDER = __import__("pathlib").Path(__file__).parent / "data" / "news" / "folder"
+
+
+def test_cli_predict_articles_folder_keeps_article_metadata(trained, tmp_path):
+    _, model = trained
+    out = tmp_path / "preds.jsonl"
+    result = runner.invoke(app, ["predict", model, str(NEWS_FOLDER), "--output", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 21 and rows[0]["id"] == "gw-001_0000"
+    assert rows[0]["doc_id"] == "gw-001" and rows[0]["source"] == "Global Wire"
+    assert rows[0]["url"] == "https://wire.example/gw-001" and rows[0]["date"] == "2022-03-01"
+
+
+def test_cli_gold_sample_and_compare_window(trained, tmp_path):
+    _, model = trained
+    config = tmp_path / "news.yaml"
+    config.write_text(
+        f"name: news\nmodel: /nowhere\ncorpus: {NEWS_FOLDER}\nsegment: true\n"
+        "bootstrap: {n: 50, seed: 1}\ncache_dir: null\n"
+    )
+    gold = tmp_path / "gold.csv"
+    args = ["gold-sample", str(config), "5", "--output", str(gold), "--model", model]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    header = gold.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["id", "doc_id", "source"] and "frames" in header
+    assert any(h.startswith("stance.") for h in header)
+    out = tmp_path / "cmp"
+    args = ["compare", str(config), "--model", model, "--output", str(out), "-q"]
+    result = runner.invoke(app, args + ["--from", "2022-03-02", "--to", "2022-12-31"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["window"] == {"from": "2022-03-02", "to": "2022-12-31"}
+    assert summary["n_docs"] == 4
+    line = _is_clean_error(runner.invoke(app, args[:-3] + ["--from", "2031-01-01", "-q"]))
+    assert "no document is dated within the window" in line

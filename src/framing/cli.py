@@ -16,7 +16,7 @@ from typing import Any, Optional, TypeVar
 
 import typer
 
-from framing.compare import compare, load_compare_config
+from framing.compare import compare, draw_gold_sample, load_compare_config
 from framing.config import load_config
 from framing.errors import FramingError
 from framing.export import export_onnx
@@ -148,15 +148,19 @@ def evaluate_cmd(
 def predict_cmd(
     model: Path = typer.Argument(..., help="Model folder."),
     input: str = typer.Argument(
-        "-", help="JSONL, CSV or plain text (one sentence per line); - for stdin."
+        "-", help="JSONL, CSV, plain text (one sentence per line), an article folder; - stdin."
     ),
     output: Optional[Path] = typer.Option(None, help="JSONL output file (default stdout)."),  # noqa: UP045
     text_field: str = typer.Option("text", help="Column holding the text in JSONL/CSV input."),
     target: list[str] = typer.Option([], help="Stance target to ask about (repeatable)."),
     batch_size: int = typer.Option(64, min=1, help="Sentences per batch."),
+    articles: bool = typer.Option(
+        False, "--articles", help="Records are whole articles: split them into sentences."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Predict frames and stance with probabilities; writes one JSON line per sentence."""
+    """Predict frames and stance with probabilities; writes one JSON line per sentence. INPUT may
+    also be a folder of .txt/.html articles with a metadata.csv, or a saved dataset."""
     n = predict_file(
         model,
         input,
@@ -165,6 +169,7 @@ def predict_cmd(
         targets=target or None,
         batch_size=batch_size,
         show_progress=not quiet,
+        articles=articles,
     )
     if output is not None:
         typer.echo(f"{n} predictions written to {output}", err=True)
@@ -179,14 +184,44 @@ def compare_cmd(
     set_: list[str] = typer.Option([], "--set", help="Override a key: --set bootstrap.n=200"),
     model: Path | None = typer.Option(None, help="Model folder (overrides the config's `model`)."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, help="Output folder (must not exist)."),  # noqa: UP045
+    from_: Optional[str] = typer.Option(None, "--from", help="Window start: YYYY-MM-DD."),  # noqa: UP045
+    to: Optional[str] = typer.Option(None, "--to", help="Window end: YYYY-MM-DD (included)."),  # noqa: UP045
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Prevalence of each frame and stance per source, group and period, corrected for model
     error, with bootstrap CIs: writes estimates.csv, report.md and report.html."""
     _setup_logging(quiet)
-    overrides = list(set_) + ([f"model={model}"] if model is not None else [])
+    overrides = _compare_overrides(set_, model, from_, to)
     result = compare(load_compare_config(config, overrides), output, show_progress=not quiet)
     typer.echo(str(result.output_dir))
+
+
+def _compare_overrides(
+    set_: list[str], model: Path | None, start: str | None, end: str | None
+) -> list[str]:
+    """--set overrides plus those of --model, --from and --to (dates kept as strings)."""
+    overrides = list(set_) + ([f"model={model}"] if model is not None else [])
+    overrides += [f"window.from='{start}'"] if start else []
+    return overrides + ([f"window.to='{end}'"] if end else [])
+
+
+@app.command("gold-sample")
+@_friendly
+def gold_sample_cmd(
+    config: Path = typer.Argument(..., help="Comparison config (YAML)."),
+    n: int = typer.Argument(..., help="Number of sentences to draw."),
+    output: Path = typer.Option(..., help="New .jsonl or .csv file to write."),
+    seed: int = typer.Option(0, help="Random seed of the draw."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config key."),
+    model: Path | None = typer.Option(None, help="Model folder (its labels become columns)."),  # noqa: UP045
+    from_: Optional[str] = typer.Option(None, "--from", help="Window start: YYYY-MM-DD."),  # noqa: UP045
+    to: Optional[str] = typer.Option(None, "--to", help="Window end: YYYY-MM-DD (included)."),  # noqa: UP045
+) -> None:
+    """Draw a seeded uniform random sample of N corpus sentences for gold labelling, with empty
+    label columns (frames, stance.<target>) and context; set `gold_sample:` to it once labelled."""
+    cfg = load_compare_config(config, _compare_overrides(set_, model, from_, to))
+    written = draw_gold_sample(cfg, n, output, seed=seed)
+    typer.echo(f"{written} sentences written to {output}")
 
 
 @app.command("export")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from framing.data import CANONICAL_FIELDS
+from framing.dates import window_date
 from framing.errors import ConfigError
 from framing.files import parse_yaml, read_yaml
 from framing.labels import format_validation_error
@@ -352,6 +354,26 @@ class BootstrapConfig(BaseModel):
     level: float = Field(0.95, gt=0.5, lt=1.0)
 
 
+class WindowConfig(BaseModel):
+    """`window`: compare only documents dated from `from` to `to` (both included; a partial date
+    counts as its first day; `from: 2022` is 2022-01-01 and `to: 2022` is 2022-12-31)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: Annotated[date | None, BeforeValidator(lambda v: window_date(v, False))] = Field(
+        None, alias="from"
+    )
+    end: Annotated[date | None, BeforeValidator(lambda v: window_date(v, True))] = Field(
+        None, alias="to"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowConfig:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"window: 'to' ({self.end}) is before 'from' ({self.start})")
+        return self
+
+
 class CompareConfig(BaseModel):
     """A `framing compare` config (see configs/compare/un_default.yaml for every key)."""
 
@@ -378,6 +400,22 @@ class CompareConfig(BaseModel):
     contrast_sources: int = Field(30, ge=2)
     source_periods: bool = False
     cache_dir: Path | None = Path(".cache/framing")
+    window: WindowConfig | None = None
+    syndication: Annotated[  # YAML reads a bare `off` as false
+        Literal["off", "count_all", "count_once"], BeforeValidator(lambda v: v or "off")
+    ] = "count_all"
+    syndication_threshold: float = Field(0.7, ge=0.5, le=1.0)
+    facets: list[str] = Field(default_factory=list)
+    contrasts: list[tuple[str, str]] = Field(default_factory=list)
+
+    @field_validator("facets")
+    @classmethod
+    def _facet_names(cls, value: list[str]) -> list[str]:
+        taken = ("source", "group", "all", "period", "group_period", "source_period")
+        bad = [n for n in value if n in taken or not n.replace("_", "").isalnum()]
+        if bad:
+            raise ValueError(f"facet {bad[0]!r}: expected a column name other than {taken}")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from tqdm.auto import tqdm
 
+from framing.articles import read_articles
 from framing.classifier import FramingClassifier
 from framing.data import iter_records, read_examples
 from framing.errors import ConfigError, DataError, FramingError
@@ -20,6 +21,7 @@ from framing.files import atomic_file, write_json, write_jsonl
 from framing.predictions import predictions_from, proba_row
 from framing.report import render_run_report
 from framing.runs import abandon_run, finish_run, start_run
+from framing.segment import segment_documents
 from framing.training import prediction_rows
 
 
@@ -80,8 +82,29 @@ def evaluate_model(
     return EvaluationResult(metrics, finish_run(run))
 
 
-def _read_texts(source: str, text_field: str) -> Iterator[tuple[str, str]]:
-    """(id, text) pairs from JSONL/CSV records, or from plain lines (file or stdin)."""
+Item = tuple[str, str, dict[str, Any]]
+
+
+def _article_sentences(source: str, text_field: str) -> Iterator[Item]:
+    """(id, text, metadata) of every sentence of whole articles: a folder of .txt/.html files
+    with a metadata.csv, a saved dataset, or a JSONL/CSV file with one article per record."""
+    path = Path(source)
+    if path.is_dir():
+        documents = read_articles(path, {"text": text_field} if text_field != "text" else {})
+    else:
+        documents = read_examples(path, fields={"text": text_field} if text_field != "text" else {})
+    for ex in segment_documents(documents):
+        meta = {"doc_id": ex.doc_id, "source": ex.source, "date": ex.date}
+        meta.update({k: ex.extra[k] for k in ("url", "title") if ex.extra.get(k)})
+        yield ex.id, ex.text, meta
+
+
+def _read_texts(source: str, text_field: str, articles: bool = False) -> Iterator[Item]:
+    """(id, text, metadata) from JSONL/CSV records, plain lines (file or stdin), or the
+    sentences of whole articles (`articles`, or a folder)."""
+    if source != "-" and (articles or Path(source).is_dir()):
+        yield from _article_sentences(source, text_field)
+        return
     if source == "-":
         yield from _plain_lines(sys.stdin, "stdin")
         return
@@ -99,13 +122,13 @@ def _read_texts(source: str, text_field: str) -> Iterator[tuple[str, str]]:
                 f"{path} line {line_no}: field '{text_field}' is missing or empty "
                 f"(fields present: {', '.join(record) or 'none'}); use --text-field"
             )
-        yield str(record.get("id", line_no)), text
+        yield str(record.get("id", line_no)), text, {}
 
 
-def _plain_lines(handle: IO[str], name: str) -> Iterator[tuple[str, str]]:
+def _plain_lines(handle: IO[str], name: str) -> Iterator[Item]:
     for line_no, line in enumerate(handle, start=1):
         if line.strip():
-            yield str(line_no), line.rstrip("\n")
+            yield str(line_no), line.rstrip("\n"), {}
 
 
 def predict_file(
@@ -118,15 +141,20 @@ def predict_file(
     batch_size: int = 64,
     show_progress: bool = False,
     chunk_size: int = 4096,
+    articles: bool = False,
 ) -> int:
     """Stream predictions with probabilities as JSONL; memory stays flat however long the input.
+
+    With `articles` (implied for a folder: .txt/.html files with a metadata.csv, or a saved
+    dataset) every record is a whole article, split into sentences; each output row then also
+    carries its doc_id, source, date, url and title.
 
     The output is written under a unique temporary name beside it, locked against a second
     writer, and renamed into place only when every row is written.
     """
     if batch_size < 1:
         raise ConfigError(f"batch size must be a positive integer, got {batch_size}")
-    if source != "-" and not Path(source).is_file():
+    if source != "-" and not Path(source).exists():
         raise DataError(f"input file not found: {source}")
     clf = FramingClassifier.load(model)
     if output is not None and output.exists():
@@ -137,15 +165,15 @@ def predict_file(
             tqdm(unit="sent", desc="predicting", file=sys.stderr, disable=not show_progress)
         )
         n = 0
-        for chunk in _chunks(_read_texts(source, text_field), chunk_size):
+        for chunk in _chunks(_read_texts(source, text_field, articles), chunk_size):
             n += _write_chunk(clf, chunk, handle, targets, batch_size)
             bar.update(len(chunk))
     return n
 
 
-def _chunks(items: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     """Consecutive lists of at most `size` items, read lazily."""
-    chunk: list[tuple[str, str]] = []
+    chunk: list[Item] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -157,17 +185,18 @@ def _chunks(items: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[
 
 def _write_chunk(
     clf: FramingClassifier,
-    chunk: list[tuple[str, str]],
+    chunk: list[Item],
     handle: IO[str],
     targets: Sequence[str] | None,
     batch_size: int,
 ) -> int:
-    texts = [text for _, text in chunk]
+    texts = [text for _, text, _ in chunk]
     proba = clf.predict_proba(texts, targets=targets, batch_size=batch_size)
     preds = predictions_from(proba, clf.thresholds)
-    for i, ((ident, text), pred) in enumerate(zip(chunk, preds)):
+    for i, ((ident, text, meta), pred) in enumerate(zip(chunk, preds)):
         row = {
             "id": ident,
+            **meta,
             "text": text,
             "frames": pred.frames,
             "stance": pred.stance,

@@ -11,6 +11,7 @@ documents, groups, periods), `scores` (scoring and the score cache), `columns` (
 
 from __future__ import annotations
 
+from framing.compare.gold import draw_gold_sample
 from framing.compare.job import ComparisonResult, compare
 from framing.compare.report import build_report
 from framing.compare.settings import Grouping, load_compare_config, load_groups
@@ -25,6 +26,7 @@ __all__ = [
     "Grouping",
     "build_report",
     "compare",
+    "draw_gold_sample",
     "load_compare_config",
     "load_groups",
 ]

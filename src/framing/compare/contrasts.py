@@ -16,6 +16,7 @@ import numpy as np
 from framing.compare.estimates import CellEstimates
 from framing.compare.levels import Level
 from framing.compare.tables import ALL
+from framing.errors import ConfigError
 from framing.stats import bootstrap_p_value, holm_adjust, summarise
 
 
@@ -179,3 +180,108 @@ def _trend_rows(
         }
         for j, (_, label) in enumerate(reported)
     ]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A contrast the config names (`contrasts: [[a, b], ...]`), resolved to two cells of one
+    level."""
+
+    level: str
+    a: int
+    b: int
+
+
+def _named_cells(levels: Sequence[Level]) -> dict[str, list[tuple[str, int]]]:
+    """Every cell a contrast may name: sources by name, groups and facet values by value; each
+    also as '<level>:<name>'."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for level in levels:
+        if level.name in ("all", "period", "group_period", "source_period"):
+            continue
+        key = 0 if level.name == "source" else 1
+        for u, cell in enumerate(level.cells):
+            for name in (cell[key], f"{level.name}:{cell[key]}"):
+                out.setdefault(name, []).append((level.name, u))
+    return out
+
+
+def resolve_contrasts(levels: Sequence[Level], pairs: Sequence[Sequence[str]]) -> list[Chosen]:
+    """The cells of each contrast the config names.
+
+    Raises:
+        ConfigError: a name is no outlet, group or facet value; names cells of two levels; or
+            the two names of a pair are in different levels.
+    """
+    named = _named_cells(levels)
+    chosen = []
+    for a, b in pairs:
+        found = []
+        for name in (a, b):
+            cells = named.get(name, [])
+            if not cells:
+                some = ", ".join(repr(n) for n in list(named)[:6] if ":" not in n)
+                raise ConfigError(
+                    f"contrasts: {name!r} is no outlet, group or facet value of the corpus "
+                    f"(e.g. {some}); write an outlet name, a group, or '<facet>:<value>'"
+                )
+            if len(cells) > 1:
+                where = ", ".join(f"'{lv}:{name}'" for lv, _ in cells)
+                raise ConfigError(
+                    f"contrasts: {name!r} names cells of several levels; write {where}"
+                )
+            found.append(cells[0])
+        if found[0][0] != found[1][0]:
+            raise ConfigError(
+                f"contrasts: [{a}, {b}] compares a {found[0][0]} with a {found[1][0]}; "
+                "compare two cells of one level (two outlets, two groups, two facet values)"
+            )
+        chosen.append(Chosen(found[0][0], found[0][1], found[1][1]))
+    return chosen
+
+
+def chosen_contrasts(
+    levels: Sequence[Level],
+    kept: Mapping[str, CellEstimates],
+    reported: Sequence[tuple[int, str]],
+    chosen: Sequence[Chosen],
+    ci_level: float,
+) -> list[dict[str, Any]]:
+    """differences.csv rows of kind 'contrast': a - b for each chosen pair and label, p-values
+    Holm-adjusted over all chosen contrasts and labels of one estimator."""
+    if not chosen:
+        return []
+    by_name = {level.name: level for level in levels}
+    rep_cols = np.array([c for c, _ in reported])
+    rows: list[dict[str, Any]] = []
+    for estimator in kept["all"].replicates:
+        family: list[dict[str, Any]] = []
+        for pair in chosen:
+            level, cells = by_name[pair.level], kept[pair.level]
+            sub = cells.replicates[estimator][..., rep_cols]
+            diff = sub[:, pair.a] - sub[:, pair.b]
+            point, low, high = summarise(diff[:, None, :], ci_level)
+            p = bootstrap_p_value(diff)
+            key = 0 if pair.level == "source" else 1
+            for j, (_, label) in enumerate(reported):
+                family.append(
+                    {
+                        "kind": "contrast",
+                        "level": pair.level,
+                        "a": level.cells[pair.a][key],
+                        "b": level.cells[pair.b][key],
+                        "period": ALL,
+                        "label": label,
+                        "estimator": estimator,
+                        "difference": point[0, j],
+                        "ci_low": low[0, j],
+                        "ci_high": high[0, j],
+                        "p_value": p[j],
+                        "n_docs_a": int(cells.n_docs[pair.a]),
+                        "n_docs_b": int(cells.n_docs[pair.b]),
+                    }
+                )
+        for row, adj in zip(family, holm_adjust([r["p_value"] for r in family]), strict=True):
+            row["p_holm"] = adj
+        rows.extend(family)
+    return rows

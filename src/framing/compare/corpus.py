@@ -10,20 +10,23 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from framing.articles import corpus_kind, read_articles
 from framing.compare.settings import Grouping
+from framing.config import WindowConfig
 from framing.data import Example, iter_records, read_examples
+from framing.dates import date_span
 from framing.errors import ConfigError, DataError
 from framing.labels import LabelSchema
+from framing.segment import segment_documents
 from framing.stats import document_index
 
 logger = logging.getLogger(__name__)
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 
 def read_input(
@@ -81,31 +84,62 @@ def check_fields(path: Path, fields: Mapping[str, str]) -> None:
 
 
 def read_corpus(path: Path, fields: Mapping[str, str], segment: bool) -> list[Example]:
-    """The corpus's sentences: checked, read, and split into sentences if `segment`."""
-    if path.exists():
+    """The corpus's sentences: checked, read, and split into sentences if `segment`.
+
+    The corpus is a JSONL/CSV file, a folder of .txt/.html articles with a metadata.csv, or a
+    dataset saved with `save_to_disk` (see `framing.articles`); a folder of articles is always
+    segmented.
+
+    Raises:
+        ConfigError: the corpus does not exist, or is a folder of articles without `segment`.
+        DataError: the corpus (or a file of it) is empty or invalid.
+    """
+    if not path.exists():
+        raise ConfigError(f"corpus not found: {path}")
+    kind = corpus_kind(path)
+    if kind == "file":
         check_fields(path, fields)
-    examples = read_input(path, "corpus", None, fields)
-    return segment_documents(examples) if segment else examples
-
-
-def segment_documents(documents: Sequence[Example]) -> list[Example]:
-    """Split raw documents into sentences (ids `<doc_id>_<k>`), at ., ! or ? before a capital."""
-    out: list[Example] = []
-    for doc in documents:
-        doc_id = doc.doc_id or doc.id
-        parts = [p.strip() for p in _SENTENCE_END.split(doc.text.strip())]
-        for k, part in enumerate(p for p in parts if p):
-            out.append(
-                Example(
-                    id=f"{doc_id}_{k:04d}",
-                    text=part,
-                    source=doc.source,
-                    doc_id=doc_id,
-                    date=doc.date,
-                    extra=doc.extra,
-                )
+        documents = read_input(path, "corpus", None, fields)
+    else:
+        if kind == "folder" and not segment:
+            raise ConfigError(
+                f"corpus {path} is a folder of whole articles: set `segment: true` to split them "
+                "into sentences"
             )
-    return out
+        documents = read_articles(path, fields)
+    return segment_documents(documents) if segment else documents
+
+
+def within_window(
+    examples: Sequence[Example], window: WindowConfig | None, corpus: Path
+) -> list[Example]:
+    """The sentences of documents dated within `window` (a document's date counts as its first
+    day); all of them without a window.
+
+    Raises:
+        DataError: a document has no date or an unreadable one, or no document is in the window.
+    """
+    if window is None or (window.start is None and window.end is None):
+        return list(examples)
+    low, high = window.start or date.min, window.end or date.max
+    kept, seen = [], []
+    for ex in examples:
+        span = date_span(ex.date) if ex.date else None
+        if span is None:
+            what = f"the date {ex.date!r}, not YYYY-MM-DD" if ex.date else "no date"
+            raise DataError(
+                f"corpus {corpus}: document '{document_of(ex)}' has {what}; `window` keeps "
+                "documents by date: give every document an ISO date, or remove `window`"
+            )
+        seen.append(span[0])
+        if low <= span[0] <= high:
+            kept.append(ex)
+    if not kept:
+        raise DataError(
+            f"corpus {corpus}: no document is dated within the window {window.start or '…'} to "
+            f"{window.end or '…'} (the corpus's dates run from {min(seen)} to {max(seen)})"
+        )
+    return kept
 
 
 def period_of(date: str | None, mode: str | None) -> str | None:
@@ -145,6 +179,8 @@ class Documents:
     missing_sources: list[str]
     source_group: dict[str, str | None]
     periods: list[str]
+    facet: dict[str, list[str]] = field(default_factory=dict)
+    facet_values: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_docs(self) -> int:
@@ -163,6 +199,7 @@ def describe_documents(
     period_mode: str | None,
     wanted_sources: Sequence[str],
     corpus: Path,
+    facets: Sequence[str] = (),
 ) -> Documents:
     """Number the documents and find each one's source, group and period.
 
@@ -185,6 +222,7 @@ def describe_documents(
     for name in missing:
         logger.warning("Source %r (key `sources`) has no sentences in the corpus", name)
     source_group = group_sources(heads, grouping, corpus) if grouping is not None else {}
+    facet = {name: facet_of(heads, name, corpus) for name in facets}
     return Documents(
         doc_index=doc_index,
         source=doc_source,
@@ -194,7 +232,27 @@ def describe_documents(
         missing_sources=missing,
         source_group=source_group,
         periods=sorted({p for p in doc_period if p is not None}),
+        facet=facet,
+        facet_values={name: sorted(set(values)) for name, values in facet.items()},
     )
+
+
+def facet_of(heads: Sequence[Example], name: str, corpus: Path) -> list[str]:
+    """Each document's value of the metadata column `name` (config key `facets`).
+
+    Raises:
+        DataError: a document lacks the column or leaves it empty.
+    """
+    values = []
+    for ex in heads:
+        value = ex.source if name == "source" else ex.extra.get(name)
+        if value is None or not str(value).strip():
+            raise DataError(
+                f"corpus {corpus}: document '{document_of(ex)}' has no value in column '{name}', "
+                "which `facets` names; fill it in for every document or remove the facet"
+            )
+        values.append(str(value).strip())
+    return values
 
 
 def group_sources(

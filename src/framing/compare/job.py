@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,13 +17,14 @@ import numpy as np
 
 from framing.classifier import FramingClassifier
 from framing.compare.columns import LabelColumns, encode_gold, encode_predictions, label_columns
-from framing.compare.contrasts import differences
+from framing.compare.contrasts import Chosen, chosen_contrasts, differences, resolve_contrasts
 from framing.compare.corpus import (
     Documents,
     describe_documents,
     document_of,
     read_corpus,
     read_input,
+    within_window,
 )
 from framing.compare.estimates import (
     ESTIMATORS,
@@ -34,10 +34,19 @@ from framing.compare.estimates import (
     dev_confusion,
     sum_documents,
 )
-from framing.compare.levels import build_levels, estimate_levels
+from framing.compare.levels import Level, build_levels, estimate_levels
 from framing.compare.report import build_report
 from framing.compare.scores import Scorer, cache_file, cache_key, score_corpus, score_texts
 from framing.compare.settings import Grouping, load_groups
+from framing.compare.summary import build_summary
+from framing.compare.syndication import (
+    COPY_COLUMNS,
+    SYNDICATION_COLUMNS,
+    Copies,
+    copy_rows,
+    find_copies,
+    syndication_rows,
+)
 from framing.compare.tables import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS, evidence_rows, write_csv
 from framing.config import CompareConfig
 from framing.data import Example
@@ -98,9 +107,10 @@ def compare(
     timings["read_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    texts = [ex.text for ex in corpus.examples]
+    texts = [ex.text for ex in corpus.read]
     proba = score_corpus(model, texts, config.batch_size, cache, show_progress)
     hard, soft = encode_predictions(proba, thresholds, columns)
+    hard, soft = hard[corpus.keep], soft[corpus.keep]
     timings["score_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -125,20 +135,43 @@ def compare(
 
 @dataclass(frozen=True)
 class _Corpus:
-    """The corpus's sentences, the groups file, and the documents with their groups."""
+    """The corpus as read (`read`: in the window) and as compared (`examples`: without the wire
+    copies under `count_once`; `keep` marks them in `read`), the groups file, the documents,
+    the compared levels and the chosen contrasts, and the wire copies found (None: `off`)."""
 
+    read: list[Example]
+    keep: np.ndarray
     examples: list[Example]
     grouping: Grouping | None
     documents: Documents
+    levels: list[Level]
+    chosen: list[Chosen]
+    copies: Copies | None
+    read_ids: frozenset[str]
 
 
 def _read_corpus(config: CompareConfig) -> _Corpus:
-    """Read the corpus and the groups file and describe the documents, before the slow
-    scoring, so that a bad corpus or groups file fails at once."""
-    examples = read_corpus(config.corpus, config.fields, config.segment)
+    """Read the corpus, keep the window, find the wire copies, read the groups file, describe
+    the documents and resolve the contrasts: all before the slow scoring, so that a bad corpus,
+    groups file or contrast fails at once."""
+    everything = read_corpus(config.corpus, config.fields, config.segment)
+    read = within_window(everything, config.window, config.corpus)
+    copies = None
+    keep = np.ones(len(read), dtype=bool)
+    if config.syndication != "off":
+        doc_index, _ = document_index([document_of(ex) for ex in read])
+        copies = find_copies(read, doc_index, config.syndication_threshold)
+        if config.syndication == "count_once":
+            keep = ~copies.copy
+    examples = [ex for ex, k in zip(read, keep) if k]
     grouping = load_groups(config.groups) if config.groups is not None else None
-    documents = describe_documents(examples, grouping, config.period, config.sources, config.corpus)
-    return _Corpus(examples, grouping, documents)
+    documents = describe_documents(
+        examples, grouping, config.period, config.sources, config.corpus, config.facets
+    )
+    levels = build_levels(documents, grouping.order if grouping else (), config.source_periods)
+    chosen = resolve_contrasts(levels, config.contrasts)
+    ids = frozenset(ex.id for ex in everything)
+    return _Corpus(read, keep, examples, grouping, documents, levels, chosen, copies, ids)
 
 
 @dataclass(frozen=True)
@@ -149,6 +182,7 @@ class _Found:
     corpus: _Corpus
     n_dev: int
     n_gold: int
+    n_gold_dropped: int
     estimates: list[dict[str, Any]]
     kept: dict[str, CellEstimates]
     differences: list[dict[str, Any]]
@@ -166,26 +200,62 @@ def _estimate(
 ) -> _Found:
     """The dev confusion and gold residuals, then every level's estimates, the contrasts
     between cells, and the evidence sentences."""
-    examples, grouping, documents = corpus.examples, corpus.grouping, corpus.documents
+    examples, documents, levels = corpus.examples, corpus.documents, corpus.levels
     dev, n_dev = _dev_confusion(config, model, columns, thresholds)
-    gold, n_gold = _gold_rows(config, model, columns, examples, documents.doc_index, soft)
+    gold, n_gold, n_dropped = _gold_rows(config, model, columns, corpus, soft)
     scored = sum_documents(documents.doc_index, documents.n_docs, hard, soft, columns, gold)
-    levels = build_levels(documents, grouping.order if grouping else (), config.source_periods)
     estimates, kept = estimate_levels(levels, scored, columns, dev, gold is not None, config)
     reported = columns.reported()
+    level = config.bootstrap.level
     return _Found(
         corpus=corpus,
         n_dev=n_dev,
         n_gold=n_gold,
+        n_gold_dropped=n_dropped,
         estimates=estimates,
         kept=kept,
-        differences=differences(
-            levels, kept, reported, config.contrast_sources, config.bootstrap.level
-        ),
+        differences=differences(levels, kept, reported, config.contrast_sources, level)
+        + chosen_contrasts(levels, kept, reported, corpus.chosen, level),
         evidence=evidence_rows(
             examples, soft, columns, documents.sources, config.evidence_per_cell
         ),
     )
+
+
+def _summary(
+    config: CompareConfig,
+    model: Scorer,
+    found: _Found,
+    columns: LabelColumns,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """summary.json (see `framing.compare.summary`), with the time each step took."""
+    corpus = found.corpus
+    summary = build_summary(
+        config,
+        model,
+        corpus.documents,
+        corpus.grouping,
+        _counts(corpus, found),
+        [e for e in ESTIMATORS if e in found.kept["all"].replicates],
+        [label for _, label in columns.reported()],
+    )
+    summary["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
+    return summary
+
+
+def _counts(corpus: _Corpus, found: _Found) -> dict[str, int]:
+    """The numbers summary.json reports about sentences, dev, gold and wire copies."""
+    copies = corpus.copies
+    return {
+        "n_sentences": len(corpus.examples),
+        "n_dev": found.n_dev,
+        "n_gold": found.n_gold,
+        "n_gold_dropped": found.n_gold_dropped,
+        "n_syndicated": int(copies.syndicated.sum()) if copies else 0,
+        "n_copies": int(copies.copy.sum()) if copies else 0,
+        "n_copies_dropped": int((~corpus.keep).sum()),
+    }
 
 
 def _new_output_folder(config: CompareConfig, output_dir: str | Path | None) -> Path:
@@ -213,7 +283,8 @@ def _model_and_cache(config: CompareConfig, model: Scorer | None) -> tuple[Score
     loaded = FramingClassifier.load(config.model)
     if config.cache_dir is None:
         return loaded, None
-    key = cache_key(config.model, config.corpus, config.fields, config.segment)
+    window = None if config.window is None else f"{config.window.start}..{config.window.end}"
+    key = cache_key(config.model, config.corpus, config.fields, config.segment, window)
     return loaded, cache_file(config.cache_dir, key)
 
 
@@ -240,105 +311,39 @@ def _gold_rows(
     config: CompareConfig,
     model: Scorer,
     columns: LabelColumns,
-    examples: Sequence[Example],
-    doc_index: np.ndarray,
+    corpus: _Corpus,
     soft: np.ndarray,
-) -> tuple[GoldRows | None, int]:
-    """The gold random sample, matched to corpus sentences by id so that its residuals join
-    their documents; and its number of sentences."""
+) -> tuple[GoldRows | None, int, int]:
+    """The gold random sample, matched to compared sentences by id so that its residuals join
+    their documents; its number of sentences used, and of those outside the compared sentences
+    (out of the window, or copies under `count_once`: a uniform sample stays uniform on the
+    rest)."""
     if config.gold_sample is None:
-        return None, 0
+        return None, 0, 0
     gold = read_input(config.gold_sample, "gold_sample", model.schema, config.fields)
-    row_of = {ex.id: i for i, ex in enumerate(examples)}
-    missing = [g.id for g in gold if g.id not in row_of]
+    row_of = {ex.id: i for i, ex in enumerate(corpus.examples)}
+    missing = [g.id for g in gold if g.id not in corpus.read_ids]
     if missing:
         raise DataError(
             f"gold_sample {config.gold_sample}: {len(missing)} of {len(gold)} "
             f"sentence ids are not in the corpus {config.corpus} (first: "
             f"{', '.join(repr(m) for m in missing[:3])}). The gold sample must be a random "
-            "sample of the corpus's sentences, with the same ids"
+            "sample of the corpus's sentences, with the same ids (`framing gold-sample` draws one)"
         )
-    rows = np.array([row_of[g.id] for g in gold], dtype=np.int64)
-    y, mask = encode_gold(gold, columns)
+    inside = [g for g in gold if g.id in row_of]
+    if not inside:
+        raise DataError(
+            f"gold_sample {config.gold_sample}: none of its {len(gold)} sentences is among the "
+            "compared sentences (all are outside `window` or wire copies dropped by count_once)"
+        )
+    rows = np.array([row_of[g.id] for g in inside], dtype=np.int64)
+    y, mask = encode_gold(inside, columns)
     if not mask.any():
         raise DataError(
             f"gold_sample {config.gold_sample}: no sentence is labelled for any compared label"
         )
-    return GoldRows(doc_index[rows], y, mask, soft[rows]), len(gold)
-
-
-def _summary(
-    config: CompareConfig,
-    model: Scorer,
-    found: _Found,
-    columns: LabelColumns,
-    timings: dict[str, float],
-) -> dict[str, Any]:
-    """summary.json: what was compared, how, and with which headline estimator and why."""
-    headline = config.headline_estimator()
-    thresholds = dict(getattr(model, "thresholds", {}) or {})
-    kind = str(getattr(model, "kind", "unknown"))
-    return {
-        "name": config.name,
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"path": str(config.model), "kind": kind, "thresholds": thresholds},
-        "corpus": {"path": str(config.corpus), "segmented": config.segment},
-        "n_sentences": len(found.corpus.examples),
-        "n_docs": found.corpus.documents.n_docs,
-        "n_sources": found.corpus.documents.n_sources_seen,
-        "sources_without_sentences": found.corpus.documents.missing_sources,
-        "groups": _groups_summary(config, found.corpus.grouping),
-        "periods": found.corpus.documents.periods,
-        "period_mode": config.period,
-        "dev": None if config.dev is None else {"path": str(config.dev), "n": found.n_dev},
-        "gold_sample": None
-        if config.gold_sample is None
-        else {"path": str(config.gold_sample), "n": found.n_gold, "min_gold": config.min_gold},
-        "estimators": [e for e in ESTIMATORS if e in found.kept["all"].replicates],
-        "correction": config.correction,
-        "headline": headline,
-        "headline_reason": headline_reason(config, headline),
-        "bootstrap": config.bootstrap.model_dump(),
-        "labels": [label for _, label in columns.reported()],
-        "definitions": dict(model.schema.definitions),
-        "top_sources": config.top_sources,
-        "highlight_sources": list(config.sources),
-        "timings_s": {k: round(v, 2) for k, v in timings.items()},
-    }
-
-
-def _groups_summary(config: CompareConfig, grouping: Grouping | None) -> dict[str, Any] | None:
-    """The groups file, its name and its groups in order (None without one)."""
-    if grouping is None:
-        return None
-    return {"path": str(config.groups), "name": grouping.name, "order": list(grouping.order)}
-
-
-def headline_reason(config: CompareConfig, headline: str) -> str:
-    """Why the report leads with `headline`, in words for readers of the report."""
-    chosen = "The config sets this estimator as the headline. " if config.headline != "auto" else ""
-    reasons = {
-        "design": (
-            "A gold-labelled uniform random sample of this corpus exists, so the design-based "
-            "estimate (mean predicted probability plus the mean gold-minus-predicted residual on "
-            "the cell's gold sentences) is unbiased for every cell whatever the model's errors, "
-            "and its interval includes the gold sample's own sampling error. Cells with fewer "
-            f"than {config.min_gold} gold sentences show the corrected estimate instead (marked †)."
-        ),
-        "corrected": (
-            "There is no gold random sample of this corpus, so the headline is the estimate "
-            "corrected for the model's confusion rates on the labelled dev set "
-            f"({config.correction.upper()}). "
-            "It removes the bias that those rates predict, assuming the model errs on this corpus "
-            "as it does on the dev set; its interval includes the dev set's sampling error."
-        ),
-        "naive": (
-            "Neither a labelled dev set nor a gold sample was given, so nothing can correct the "
-            "model's errors: the naive share of sentences the model labels is biased whenever the "
-            "model errs. Read it as a description of the model's output, not of the corpus."
-        ),
-    }
-    return chosen + reasons[headline]
+    doc_index = corpus.documents.doc_index
+    return GoldRows(doc_index[rows], y, mask, soft[rows]), len(inside), len(gold) - len(inside)
 
 
 def _write_folder(
@@ -350,8 +355,21 @@ def _write_folder(
         write_csv(tmp / "estimates.csv", ESTIMATE_COLUMNS, found.estimates)
         write_csv(tmp / "differences.csv", DIFFERENCE_COLUMNS, found.differences)
         write_jsonl(tmp / "evidence.jsonl", found.evidence)
+        _write_copies(tmp, found.corpus)
         write_json(tmp / "summary.json", summary)
         config_text = dump_yaml(config.model_dump(mode="json"))
         (tmp / "config.yaml").write_text(config_text, encoding="utf-8")
         report_md, report_html = build_report(tmp)
     return out / report_md.name, out / report_html.name
+
+
+def _write_copies(folder: Path, corpus: _Corpus) -> None:
+    """syndication.csv (per source: syndicated and copied shares) and wire_copies.csv (every
+    cluster member), when wire copies were looked for."""
+    if corpus.copies is None:
+        return
+    doc_index, _ = document_index([document_of(ex) for ex in corpus.read])
+    rows = syndication_rows(corpus.read, doc_index, corpus.copies, corpus.documents.sources)
+    write_csv(folder / "syndication.csv", SYNDICATION_COLUMNS, rows)
+    found = copy_rows(corpus.read, doc_index, corpus.copies)
+    write_csv(folder / "wire_copies.csv", COPY_COLUMNS, found)

@@ -69,7 +69,7 @@ def build_levels(docs: Documents, group_order: Sequence[str], source_periods: bo
     levels.append(Level("all", [(ALL, ALL, ALL)], np.zeros(docs.n_docs, dtype=np.int64)))
     periods = docs.periods
     if not periods:
-        return levels
+        return levels + facet_levels(docs)
     levels.append(
         Level("period", [(ALL, ALL, p) for p in periods], position_in(docs.period, periods))
     )
@@ -95,7 +95,16 @@ def build_levels(docs: Documents, group_order: Sequence[str], source_periods: bo
                 lambda s, p: (s, src_group[s], p),
             )
         )
-    return levels
+    return levels + facet_levels(docs)
+
+
+def facet_levels(docs: Documents) -> list[Level]:
+    """One level per facet (config key `facets`, e.g. country, bloc): a cell per value, named in
+    the `group` column. They come last, so the other levels' replicates do not depend on them."""
+    return [
+        Level(name, [(ALL, v, ALL) for v in values], position_in(docs.facet[name], values))
+        for name, values in docs.facet_values.items()
+    ]
 
 
 def cell_note(estimator: str, point: float, high: float) -> str:
@@ -106,6 +115,8 @@ def cell_note(estimator: str, point: float, high: float) -> str:
         # The model labels fewer sentences here than its dev false-positive rate predicts from
         # noise alone: every resample clips at 0, so the interval is a floor, not a measurement.
         return "at floor: observed rate below the dev false-positive rate"
+    if estimator == "design" and high == 0.0:
+        return "at floor: predicted share plus gold residual below 0 in every resample"
     return ""
 
 

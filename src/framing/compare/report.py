@@ -9,117 +9,26 @@ and group names) is escaped, because a corpus is untrusted input.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from framing.compare.page import KEY, Page, ci, html_page, md_text, p_text, pp
 from framing.compare.plots import heatmap, short_label, stance_plot, trend_plot
-from framing.compare.results import Cell, HeadlineTable, Results, number, read_results
+from framing.compare.results import HeadlineTable, Results, number, read_results
+from framing.compare.sections import (
+    chosen_contrasts,
+    facets,
+    naive_beside,
+    naive_differences,
+    scope,
+    syndication,
+)
 from framing.compare.tables import ALL
 
 _MAX_CONTRASTS = 15
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}.empty{color:#999}
-img{max-width:100%;height:auto;border:1px solid #eee}.note{color:#555;font-size:.9em}
-details{margin:.3em 0}summary{cursor:pointer}code{background:#f5f5f5;padding:0 .2em}
-"""
-_KEY = (
-    "Every number below is a row of estimates.csv or differences.csv in this folder. "
-    "† marks a cell where the corrected estimate stands in for a missing design-based one; "
-    "— marks an empty cell (see the `note` column of estimates.csv). "
-    "'≈0 (floor)' marks a corrected estimate that clipped at 0 in every bootstrap resample: "
-    "the model labels fewer sentences there than its dev false-positive rate alone would "
-    "produce, so the error correction cannot resolve a share above 0 and gives no interval "
-    "(a dev set richer in hard negatives than the corpus makes this more frequent)."
-)
-
-# -- formatting ------------------------------------------------------------------------------
-
-
-def _pct(value: float) -> str:
-    return "—" if not math.isfinite(value) else f"{100 * value:.1f}%"
-
-
-def _ci(cell: Cell) -> str:
-    if not math.isfinite(cell.estimate):
-        return "—"
-    if cell.note.startswith("at floor"):
-        return "≈0 (floor) †" if cell.fallback else "≈0 (floor)"
-    return f"{_pct(cell.estimate)} [{_pct(cell.low)}, {_pct(cell.high)}]" + (
-        " †" if cell.fallback else ""
-    )
-
-
-def _pp(value: float) -> str:
-    return "—" if not math.isfinite(value) else f"{100 * value:+.1f} pp"
-
-
-def _p(value: float) -> str:
-    if not math.isfinite(value):
-        return "—"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _md_text(text: str) -> str:
-    """Corpus text for Markdown: HTML-escaped (renderers pass raw HTML through) and no pipes."""
-    return escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
-
-
-def _html_table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric_from: int = 1) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = []
-        for j, value in enumerate(row):
-            cls = ' class="num"' if j >= numeric_from else ""
-            if value == "—":
-                cls = ' class="empty"'
-            cells.append(f"<td{cls}>{escape(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-class _Page:
-    """The report being written, in Markdown and HTML side by side."""
-
-    def __init__(self) -> None:
-        self.md: list[str] = []
-        self.html: list[str] = []
-
-    def title(self, text: str) -> None:
-        self.md.extend([f"# {_md_text(text)}", ""])
-        self.html.append(f"<h1>{escape(text)}</h1>")
-
-    def section(self, title: str, level: int = 2) -> None:
-        self.md.extend([f"{'#' * level} {title}", ""])
-        self.html.append(f"<h{level}>{escape(title)}</h{level}>")
-
-    def para(self, text: str) -> None:
-        self.md.extend([_md_text(text), ""])
-        self.html.append(f"<p>{escape(text)}</p>")
-
-    def table(self, header: Sequence[str], body: list[list[str]], numeric_from: int = 1) -> None:
-        self.md.extend(
-            _md_table([_md_text(h) for h in header], [[_md_text(c) for c in r] for r in body])
-        )
-        self.html.append(_html_table(header, body, numeric_from))
-
-    def image(self, uri: str, alt: str) -> None:
-        self.html.append(f'<p><img src="{uri}" alt="{escape(alt)}"></p>')
-        self.md.extend([f"*Plot in report.html: {_md_text(alt)}.*", ""])
 
 
 # -- what the report shows -------------------------------------------------------------------
@@ -182,7 +91,7 @@ def _row_name(view: _View, row: tuple[str, str]) -> str:
 # -- sections --------------------------------------------------------------------------------
 
 
-def _intro(page: _Page, summary: dict[str, Any], periods: Sequence[str]) -> None:
+def _intro(page: Page, summary: dict[str, Any], periods: Sequence[str]) -> None:
     """The title, what was compared with which model, the estimators, and how to read cells."""
     page.title(f"Frame and stance comparison: {summary['name']}")
     model = summary["model"]
@@ -217,10 +126,11 @@ def _intro(page: _Page, summary: dict[str, Any], periods: Sequence[str]) -> None
             + ", ".join(summary["sources_without_sentences"])
             + "."
         )
-    page.para(_KEY)
+    scope(page, summary)
+    page.para(KEY)
 
 
-def _frames(page: _Page, view: _View) -> None:
+def _frames(page: Page, view: _View) -> None:
     """Frame prevalence: a heat-map and table of the main view, then of the largest sources."""
     if not view.frames:
         return
@@ -237,7 +147,7 @@ def _frames(page: _Page, view: _View) -> None:
             [name] + [short_label(f) for f in frames],
             [
                 [_row_name(view, r)]
-                + [_ci(table.cell(view.main_level, r[0], r[1], ALL, f)) for f in frames]
+                + [ci(table.cell(view.main_level, r[0], r[1], ALL, f)) for f in frames]
                 for r in view.main_rows
             ],
         )
@@ -252,14 +162,14 @@ def _frames(page: _Page, view: _View) -> None:
             ["source", "group", "sentences"] + [short_label(f) for f in frames],
             [
                 [s, g, view.source_rows[s]["n_sentences"] if s in view.source_rows else "0"]
-                + [_ci(table.cell("source", s, g, ALL, f)) for f in frames]
+                + [ci(table.cell("source", s, g, ALL, f)) for f in frames]
                 for s, g in view.top_rows
             ],
             numeric_from=2,
         )
 
 
-def _stance(page: _Page, view: _View) -> None:
+def _stance(page: Page, view: _View) -> None:
     """Stance per target: a dot plot and a table of each class's share in the main view."""
     if not view.targets:
         return
@@ -276,7 +186,7 @@ def _stance(page: _Page, view: _View) -> None:
             [
                 [_row_name(view, r)]
                 + [
-                    _ci(view.table.cell(view.main_level, r[0], r[1], ALL, f"stance:{t}:{c}"))
+                    ci(view.table.cell(view.main_level, r[0], r[1], ALL, f"stance:{t}:{c}"))
                     for c in classes
                 ]
                 for r in view.main_rows
@@ -284,23 +194,23 @@ def _stance(page: _Page, view: _View) -> None:
         )
 
 
-def _estimators(page: _Page, view: _View, estimators: Sequence[str]) -> None:
+def _estimators(page: Page, view: _View, estimators: Sequence[str]) -> None:
     """Every estimator on the whole corpus, side by side."""
     page.section("Estimators side by side (whole corpus)")
     page.table(
         ["label"] + list(estimators),
         [
-            [lab] + [_ci(view.table.cell("all", ALL, ALL, ALL, lab, e)) for e in estimators]
+            [lab] + [ci(view.table.cell("all", ALL, ALL, ALL, lab, e)) for e in estimators]
             for lab in view.labels
         ],
     )
 
 
 def _interval(row: dict[str, str]) -> str:
-    return f"[{_pp(number(row['ci_low']))}, {_pp(number(row['ci_high']))}]"
+    return f"[{pp(number(row['ci_low']))}, {pp(number(row['ci_high']))}]"
 
 
-def _contrasts(page: _Page, view: _View, differences: Sequence[dict[str, str]]) -> None:
+def _contrasts(page: Page, view: _View, differences: Sequence[dict[str, str]]) -> None:
     """The largest pairwise differences of the headline estimator."""
     page.section("Largest differences")
     diffs = [
@@ -319,17 +229,19 @@ def _contrasts(page: _Page, view: _View, differences: Sequence[dict[str, str]]) 
         "(groups, and the largest sources), largest first; p-values are Holm-adjusted within "
         "each level. All are in differences.csv."
     )
+    naive = naive_differences(differences)
     page.table(
-        ["level", "a", "b", "label", "a − b", "95% CI", "p (Holm)"],
+        ["level", "a", "b", "label", "a − b", "95% CI", "p (Holm)", "naive a − b"],
         [
             [
                 d["level"],
                 d["a"],
                 d["b"],
                 d["label"],
-                _pp(number(d["difference"])),
+                pp(number(d["difference"])),
                 _interval(d),
-                _p(number(d["p_holm"])),
+                p_text(number(d["p_holm"])),
+                naive_beside(d, naive),
             ]
             for d in diffs[:_MAX_CONTRASTS]
         ],
@@ -337,7 +249,7 @@ def _contrasts(page: _Page, view: _View, differences: Sequence[dict[str, str]]) 
     )
 
 
-def _trends(page: _Page, view: _View, differences: Sequence[dict[str, str]]) -> None:
+def _trends(page: Page, view: _View, differences: Sequence[dict[str, str]]) -> None:
     """Frame prevalence over periods (per group if any), and the clearest trends."""
     if len(view.periods) < 2:
         return
@@ -364,9 +276,9 @@ def _trends(page: _Page, view: _View, differences: Sequence[dict[str, str]]) -> 
             [
                 d["a"],
                 d["label"],
-                _pp(number(d["difference"])),
+                pp(number(d["difference"])),
                 _interval(d),
-                _p(number(d["p_holm"])),
+                p_text(number(d["p_holm"])),
             ]
             for d in trends[:_MAX_CONTRASTS]
         ],
@@ -374,7 +286,7 @@ def _trends(page: _Page, view: _View, differences: Sequence[dict[str, str]]) -> 
     )
 
 
-def _evidence(page: _Page, evidence: Sequence[dict[str, Any]]) -> None:
+def _evidence(page: Page, evidence: Sequence[dict[str, Any]]) -> None:
     """The most probable sentences per frame and source, folded per source in the HTML."""
     if not evidence:
         return
@@ -384,15 +296,15 @@ def _evidence(page: _Page, evidence: Sequence[dict[str, Any]]) -> None:
     for row in evidence:
         by_source.setdefault(str(row["source"]), []).append(row)
     for source, items in by_source.items():
-        page.md.extend([f"**{_md_text(source)}**", ""])
+        page.md.extend([f"**{md_text(source)}**", ""])
         page.html.append(f"<details><summary>{escape(source)}</summary><ul>")
         for item in items:
+            title = f" ({item['title']})" if item.get("title") else ""
             line = (
                 f"{short_label(item['label'])} · p={item['probability']:.2f} · "
-                f"{item['id']}: {item['text']}"
+                f"{item['id']}{title}: {item['text']}"
             )
-            page.md.append(f"- {_md_text(line)}")
-            page.html.append(f"<li>{escape(line)}</li>")
+            page.link_item(line, item.get("url"))
         page.md.append("")
         page.html.append("</ul></details>")
 
@@ -407,28 +319,18 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     results = read_results(folder)
     summary = results.summary
     view = _view(results)
-    page = _Page()
+    page = Page()
     _intro(page, summary, view.periods)
     _frames(page, view)
     _stance(page, view)
     _estimators(page, view, summary["estimators"])
+    facets(page, view.table, summary)
     _contrasts(page, view, results.differences)
+    chosen_contrasts(page, view.headline, results.differences)
     _trends(page, view, results.differences)
+    syndication(page, summary, results.syndication)
     _evidence(page, results.evidence)
     md_path, html_path = folder / "report.md", folder / "report.html"
     md_path.write_text("\n".join(page.md) + "\n", encoding="utf-8")
-    html_path.write_text(_html_page(summary["name"], page.html), encoding="utf-8")
+    html_path.write_text(html_page(summary["name"], page.html), encoding="utf-8")
     return md_path, html_path
-
-
-def _html_page(name: str, body: Sequence[str]) -> str:
-    """The whole HTML document around the report's body."""
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        # The page may load nothing from anywhere: images are data URIs, CSS is inline.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">"
-        f"<title>{escape(name)}</title><style>{_CSS}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )

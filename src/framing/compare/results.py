@@ -10,7 +10,7 @@ import csv
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ class Results:
     estimates: list[dict[str, str]]
     differences: list[dict[str, str]]
     evidence: list[dict[str, Any]]
+    syndication: list[dict[str, str]] = field(default_factory=list)
 
 
 def read_results(folder: Path) -> Results:
@@ -38,6 +39,7 @@ def read_results(folder: Path) -> Results:
         estimates=_read_csv(folder / "estimates.csv"),
         differences=_read_csv(folder / "differences.csv"),
         evidence=evidence,
+        syndication=_read_csv(folder / "syndication.csv"),
     )
 
 
@@ -53,6 +55,9 @@ def number(text: str | None) -> float:
     return float(text) if text not in ("", None) else math.nan
 
 
+_SHOWN_ZERO = 0.0005  # shares below this print as 0.0%
+
+
 @dataclass(frozen=True)
 class Cell:
     """One estimate as the report shows it; `fallback`: the corrected estimate standing in for
@@ -66,6 +71,22 @@ class Cell:
     n_sentences: int
     n_docs: int
     note: str
+    naive: float = math.nan
+
+    @property
+    def unresolvable(self) -> str:
+        """Why the correction cannot resolve this cell ('' when it can, for naive cells and for
+        empty ones): it clipped at 0 in every resample, the dev confusion matrix is near
+        singular, or too few gold sentences (with no corrected estimate to stand in)."""
+        if self.estimator == "naive" or self.n_sentences == 0 or self.note == "no sentences":
+            return ""
+        if not math.isfinite(self.estimate):
+            return self.note or "not estimable"
+        if self.note.startswith("at floor") or self.high < _SHOWN_ZERO:
+            # The interval would read [0.0%, 0.0%]: the estimate clipped at 0 in (nearly)
+            # every resample, a floor set by the error rates, not a measured share.
+            return f"{self.estimator} clips at 0 in (nearly) every resample"
+        return ""
 
 
 class HeadlineTable:
@@ -97,8 +118,12 @@ class HeadlineTable:
         if estimator is None and name == "design" and (row is None or row["estimate"] == ""):
             if "corrected" in rows and rows["corrected"]["estimate"] != "":
                 row, fallback = rows["corrected"], True
+        naive = number(rows["naive"]["estimate"]) if "naive" in rows else math.nan
         if row is None:
-            return Cell(math.nan, math.nan, math.nan, name, False, 0, 0, "not estimated")
+            return Cell(math.nan, math.nan, math.nan, name, False, 0, 0, "not estimated", naive)
+        note = row["note"]
+        if fallback and rows.get(name):
+            note = f"{rows[name]['note']}; corrected: {note}" if note else rows[name]["note"]
         return Cell(
             number(row["estimate"]),
             number(row["ci_low"]),
@@ -107,5 +132,6 @@ class HeadlineTable:
             fallback,
             int(row["n_sentences"] or 0),
             int(row["n_docs"] or 0),
-            row["note"],
+            note,
+            naive,
         )

@@ -72,12 +72,23 @@ def _folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(model_folder: Path, corpus: Path, fields: Mapping[str, str], segment: bool) -> str:
-    """The score cache's key: what the scores depend on (model files, corpus bytes, reading)."""
+def cache_key(
+    model_folder: Path,
+    corpus: Path,
+    fields: Mapping[str, str],
+    segment: bool,
+    window: str | None = None,
+) -> str:
+    """The score cache's key: what the scores depend on (model files, corpus bytes or a corpus
+    folder's files, reading options, the date window)."""
     digest = hashlib.sha256()
     digest.update(_folder_digest(model_folder).encode())
-    digest.update(sha256(corpus).encode() if corpus.is_file() else b"")
-    digest.update(json.dumps([dict(fields), segment], sort_keys=True).encode())
+    if corpus.is_file():
+        digest.update(sha256(corpus).encode())
+    elif corpus.is_dir():
+        digest.update(_folder_digest(corpus).encode())
+    options: list[object] = [dict(fields), segment] + ([window] if window else [])
+    digest.update(json.dumps(options, sort_keys=True).encode())
     return digest.hexdigest()
 
 

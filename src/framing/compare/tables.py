@@ -101,6 +101,12 @@ def evidence_rows(
                         "doc_id": ex.doc_id,
                         "probability": round(float(p[order[at]]), 4),
                         "text": ex.text,
+                        **_article_links(ex),
                     }
                 )
     return rows
+
+
+def _article_links(example: Example) -> dict[str, str]:
+    """The article's url and title, where the corpus gives them (evidence links to them)."""
+    return {k: str(example.extra[k]) for k in ("url", "title") if example.extra.get(k)}

@@ -192,3 +192,13 @@ def test_training_favor_against_must_name_schema_labels(tmp_path):
     with pytest.raises(ConfigError, match=r"evaluation.favor_against: 'pro' is not a stance label"):
         train(load_config(path))
     assert not (tmp_path / "runs").exists()
+
+
+def test_training_run_folder_is_born_with_its_owner(tmp_path):
+    from framing.runs import OWNER, start_run
+
+    run = start_run(tmp_path / "runs", "x")
+    assert (run.tmp / OWNER).read_text() == f"{os.getpid()} {socket.gethostname()}"
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [run.tmp.name]  # no staging left
+    with pytest.raises(FramingError, match="another run with this name is being written"):
+        start_run(tmp_path / "runs", "x", run.final)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framing.errors import DataError
-from framing.files import sha256
 from framing.labels import LabelSchema
 from framing.readers import describe, iter_records, names, one_line, shown
 
@@ -19,7 +18,6 @@ __all__ = [
     "CANONICAL_FIELDS",
     "Example",
     "example_to_dict",
-    "file_sha256",
     "iter_records",
     "parse_record",
     "read_examples",
@@ -330,11 +328,6 @@ def split_examples(
                 "(data.split.dev / data.split.test) or give that part its own file"
             )
     return parts
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes (recorded in run metadata)."""
-    return sha256(path)
 
 
 def to_hf_dataset(examples: Sequence[Example]) -> datasets.Dataset:

@@ -89,10 +89,11 @@ def _article_sentences(source: str, text_field: str) -> Iterator[Item]:
     """(id, text, metadata) of every sentence of whole articles: a folder of .txt/.html files
     with a metadata.csv, a saved dataset, or a JSONL/CSV file with one article per record."""
     path = Path(source)
+    fields = {"text": text_field} if text_field != "text" else {}
     if path.is_dir():
-        documents = read_articles(path, {"text": text_field} if text_field != "text" else {})
+        documents = read_articles(path, fields)
     else:
-        documents = read_examples(path, fields={"text": text_field} if text_field != "text" else {})
+        documents = read_examples(path, fields=fields)
     for ex in segment_documents(documents):
         meta = {"doc_id": ex.doc_id, "source": ex.source, "date": ex.date}
         meta.update({k: ex.extra[k] for k in ("url", "title") if ex.extra.get(k)})

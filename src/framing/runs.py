@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -55,12 +56,18 @@ def start_run(output_dir: Path, name: str, explicit: Path | None = None) -> RunD
     if tmp.exists():
         _set_aside_if_stale(tmp)
     try:
-        tmp.mkdir(parents=True)
-    except FileExistsError:
-        raise FramingError(f"{tmp} exists: another run with this name is being written") from None
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        # Built aside and renamed in, so the folder never exists without its OWNER: another
+        # process can never mistake a run that is just starting for a dead one.
+        staging = Path(tempfile.mkdtemp(prefix=f"{tmp.name}.", dir=tmp.parent))
+        (staging / OWNER).write_text(f"{os.getpid()} {socket.gethostname()}", encoding="utf-8")
     except OSError as exc:
         raise FramingError(f"cannot create the run folder {tmp} ({exc.strerror})") from None
-    (tmp / OWNER).write_text(f"{os.getpid()} {socket.gethostname()}", encoding="utf-8")
+    try:
+        os.rename(staging, tmp)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise FramingError(f"{tmp} exists: another run with this name is being written") from None
     return RunDir(tmp=tmp, final=final)
 
 

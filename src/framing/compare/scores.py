@@ -20,6 +20,7 @@ import numpy as np
 
 from framing.files import atomic_file, sha256
 from framing.labels import LabelSchema
+from framing.modelfolder import INDEX, file_hashes
 from framing.predictions import Probabilities
 
 logger = logging.getLogger(__name__)
@@ -64,12 +65,13 @@ def score_texts(
 
 
 def _folder_digest(folder: Path) -> str:
-    """SHA-256 over a folder's relative file names and file hashes."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(sha256(path).encode())
-    return digest.hexdigest()
+    """SHA-256 over a folder's relative file names and file hashes. A model folder's
+    framing.json already lists the hash of every file (and loading checks them), so its own
+    hash stands for the folder and the weights are not read twice."""
+    if (folder / INDEX).is_file():
+        return sha256(folder / INDEX)
+    listing = json.dumps(file_hashes(folder), sort_keys=True)
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def cache_key(

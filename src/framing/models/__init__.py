@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
-
-from framing.config import ModelConfig, TrainConfig
+from framing.config import (
+    EncoderModelConfig,
+    FinetuneModelConfig,
+    TfidfModelConfig,
+    TrainConfig,
+)
 from framing.errors import ConfigError
 from framing.labels import LabelSchema
 from framing.modelfolder import KINDS
@@ -25,6 +28,11 @@ BACKENDS: dict[str, Any] = {
     "tfidf": TfidfBackend,
     "encoder": EncoderBackend,
     "finetune": FinetuneBackend,
+}
+CONFIGS: dict[str, Any] = {
+    "tfidf": TfidfModelConfig,
+    "encoder": EncoderModelConfig,
+    "finetune": FinetuneModelConfig,
 }
 
 __all__ = [
@@ -51,9 +59,9 @@ def model_config(kind: str, params: dict[str, Any]) -> Any:
     so folders written by older versions still load); defaults come from the config model."""
     if kind not in BACKENDS:
         raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
-    fields = TypeAdapter(ModelConfig).validate_python({"kind": kind}).__class__.model_fields
-    known = {k: v for k, v in params.items() if k in fields and k not in ("kind", "name")}
-    return TypeAdapter(ModelConfig).validate_python({"kind": kind, **known})
+    config = CONFIGS[kind]
+    known = {k: v for k, v in params.items() if k in config.model_fields and k != "name"}
+    return config.model_validate({**known, "kind": kind})
 
 
 def load_backend(

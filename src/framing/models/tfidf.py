@@ -68,10 +68,10 @@ class TfidfBackend:
         X = self.vectorizer.transform(list(texts))
         unknown = np.flatnonzero(X.getnnz(axis=1) == 0)
         if unknown.size:
+            # One constant message, so Python shows it once however many batches are scored.
             warnings.warn(
-                f"{unknown.size} of {X.shape[0]} texts share no word with the tfidf vocabulary "
-                f"(e.g. item {unknown[0]}: another language, or only symbols); their "
-                "probabilities are the model's priors, not a reading of the text",
+                "some texts share no word with the tfidf vocabulary (another language, or only "
+                "symbols); their probabilities are the model's priors, not a reading of the text",
                 UserWarning,
                 stacklevel=4,
             )

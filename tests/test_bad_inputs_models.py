@@ -368,7 +368,7 @@ CASES: list[tuple[str, Callable[[dict], Any], type[BaseException], str]] = [
         "free-target-on-tfidf",
         lambda c: _fitted(c).predict(TEXTS, targets=["NATO"]),
         ConfigError,
-        r"free-text targets need a model of kind 'finetune'",
+        r"free-text targets need a finetune model",
     ),
     (
         "batch-size-zero",
@@ -432,7 +432,7 @@ CASES: list[tuple[str, Callable[[dict], Any], type[BaseException], str]] = [
         "cli-target-on-tfidf",
         _cli("predict", "{tfidf}", "{tiny}", "--target", "NATO", "-q"),
         FramingError,
-        r"free-text targets need a model of kind 'finetune'",
+        r"free-text targets need a finetune model",
     ),
     (
         "cli-evaluate-unlabelled",

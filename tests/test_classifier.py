@@ -117,7 +117,7 @@ def test_classifier_free_text_targets_need_finetune(fitted):
         assert set(proba.stance) == {"NATO", "russia"}
         np.testing.assert_allclose(proba.stance["NATO"].sum(1), 1.0, atol=1e-6)
     else:
-        with pytest.raises(ValueError, match="free-text targets need a model of kind 'finetune'"):
+        with pytest.raises(ValueError, match="free-text targets need a finetune model"):
             fitted.predict(TEXTS, targets=["NATO"])
 
 

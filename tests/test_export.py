@@ -23,11 +23,19 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["encoder", "finetune"])
-def test_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer, tmp_path):
-    clf = FramingClassifier(
-        kind, schema=schema, model=model_params(kind, _tiny_transformer), train=FAST_TRAIN
-    ).fit(tiny_examples[:24], dev=tiny_examples[24:])
+@pytest.mark.parametrize(
+    ("kind", "stance_input"),
+    [("encoder", None), ("finetune", "pair"), ("finetune", "one_pass"), ("finetune", "both")],
+)
+def test_export_agrees_with_torch(
+    kind, stance_input, tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    params = model_params(kind, _tiny_transformer)
+    if stance_input:
+        params["stance_input"] = stance_input
+    clf = FramingClassifier(kind, schema=schema, model=params, train=FAST_TRAIN).fit(
+        tiny_examples[:24], dev=tiny_examples[24:]
+    )
     clf.save(tmp_path / "torch")
     from framing.export import export_onnx
 
@@ -45,6 +53,28 @@ def test_export_agrees_with_torch(kind, tiny_examples, schema, _tiny_transformer
     assert same >= 0.9
     with pytest.raises(FramingError, match="inference only"):
         fast.fit(tiny_examples)
+
+
+def test_export_one_pass_model_refuses_free_text_targets(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    """A one-pass model has no pair head: asking it about 'NATO' is a clear error, in torch
+    and in ONNX, while a `both` model answers it through its pair head."""
+    from framing.errors import ConfigError
+    from framing.export import export_onnx
+
+    params = {**model_params("finetune", _tiny_transformer), "stance_input": "one_pass"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train=FAST_TRAIN)
+    clf.fit(tiny_examples[:24])
+    export_onnx(clf.save(tmp_path / "torch"), tmp_path / "onnx", quantize=False)
+    for model in (clf, FramingClassifier.load(tmp_path / "onnx")):
+        with pytest.raises(ConfigError, match="stance_input 'pair' or 'both'"):
+            model.predict(TEXTS, targets=["NATO"])
+        assert set(model.predict_proba(TEXTS, targets=["russia"]).stance) == {"russia"}
+    both = {**params, "stance_input": "both"}
+    clf = FramingClassifier("finetune", schema=schema, model=both, train=FAST_TRAIN)
+    proba = clf.fit(tiny_examples[:24]).predict_proba(TEXTS, targets=["NATO", "russia"])
+    np.testing.assert_allclose(proba.stance["NATO"].sum(1), 1.0, atol=1e-5)
 
 
 def test_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):

@@ -20,13 +20,23 @@ OVERFIT = {
     ),
 }
 
+# Pair steps double a `both` epoch: at lr 1e-2 the extra steps shake the shared encoder.
+OVERFIT_STANCE = {"both": {"epochs": 30, "patience": 30}}
 
-@pytest.mark.parametrize("kind", ["tfidf", "encoder", "finetune"])
+
+@pytest.mark.parametrize(
+    ("kind", "stance_input"),
+    [("tfidf", None), ("encoder", None)]
+    + [("finetune", mode) for mode in ("one_pass", "pair", "both")],
+)
 def test_learns_overfits_fixture_and_reloads_identically(
-    kind, tiny_examples, schema, _tiny_transformer, tmp_path
+    kind, stance_input, tiny_examples, schema, _tiny_transformer, tmp_path
 ):
     model, train = OVERFIT[kind]
     params = {**model_params(kind, _tiny_transformer), **model}
+    if stance_input:
+        params["stance_input"] = stance_input
+        train = {**train, **OVERFIT_STANCE.get(stance_input, {})}
     clf = FramingClassifier(kind, schema=schema, model=params, train={"seed": 3, **train})
     clf.fit(tiny_examples)
     texts = [ex.text for ex in tiny_examples]
@@ -41,3 +51,22 @@ def test_learns_overfits_fixture_and_reloads_identically(
     for target in proba.stance:
         np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)
     assert [p.frames for p in loaded.predict(texts)] == [p.frames for p in clf.predict(texts)]
+
+
+def test_learns_one_pass_and_pair_stance_agree_where_both_fit(
+    tiny_examples, schema, _tiny_transformer
+):
+    """A `both` model overfit on the fixture reads every schema target the same way through
+    its per-target heads (one pass) and through its pair head (target, sentence)."""
+    model, train = OVERFIT["finetune"]
+    train = {**train, **OVERFIT_STANCE["both"]}
+    params = {**model_params("finetune", _tiny_transformer), **model, "stance_input": "both"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train={"seed": 3, **train})
+    clf.fit(tiny_examples)
+    texts = [ex.text for ex in tiny_examples]
+    one_pass = clf.predict_proba(texts)
+    backend = clf.backend_
+    backend.stance_input = "pair"  # the same weights, asked through the pair head
+    pair = backend.predict_proba(texts)[1]
+    for target in schema.targets:
+        assert (one_pass.stance[target].argmax(1) == pair[target].argmax(1)).all(), target

@@ -257,10 +257,10 @@ class FramingClassifier:
         if isinstance(targets, str):
             raise TypeError("targets must be a list of strings, got str; wrap it: targets=[target]")
         unknown = [t for t in targets if t not in self.schema_.targets]
-        if unknown and self.kind != "finetune":
+        if unknown and not self.backend_.reads_pairs:
             raise ConfigError(
                 f"targets {unknown} are not in the schema ({', '.join(self.schema_.targets)}); "
-                "free-text targets need a model of kind 'finetune'"
+                "free-text targets need a finetune model with stance_input 'pair' or 'both'"
             )
         return tuple(targets)
 

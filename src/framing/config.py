@@ -163,7 +163,12 @@ class EncoderModelConfig(BaseModel):
 
 
 class FinetuneModelConfig(BaseModel):
-    """The encoder fine-tuned end to end: a frame head and a (target, sentence) pair stance head."""
+    """The encoder fine-tuned end to end with a frame head and stance heads.
+
+    stance_input: `one_pass` reads each sentence once (a stance head per schema target),
+    `pair` reads (target, sentence) pairs (any target, one pass per target), `both` does the
+    schema's targets in one pass and free-text targets through the pair head.
+    """
 
     model_config = _STRICT
 
@@ -172,6 +177,7 @@ class FinetuneModelConfig(BaseModel):
     base: str = Field("default", min_length=1)
     max_length: Int = Field(128, ge=8, le=512)
     freeze_embeddings: bool = False
+    stance_input: Literal["one_pass", "pair", "both"] = "both"
 
 
 ModelConfig = Annotated[

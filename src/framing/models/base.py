@@ -30,6 +30,7 @@ class Backend(Protocol):
 
     kind: str
     schema: LabelSchema
+    reads_pairs: bool  # can be asked about free-text targets (a (target, sentence) pair head)
 
     def fit(
         self,

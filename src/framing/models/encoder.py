@@ -77,6 +77,7 @@ class EncoderBackend:
     """Frozen encoder features + linear heads; one 'epoch'."""
 
     kind = "encoder"
+    reads_pairs = False
 
     def __init__(self, schema: LabelSchema, config: EncoderModelConfig, train: TrainConfig):
         self.schema = schema

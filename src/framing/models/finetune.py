@@ -1,9 +1,11 @@
-"""The packaged encoder fine-tuned end to end, with two heads.
+"""The packaged encoder fine-tuned end to end, with a frame head and stance heads.
 
-The frame head reads the sentence alone (sigmoid per frame). The stance head reads the pair
-(target, sentence), so a trained model can be asked about any target string, not only the
-schema's. The training loop is explicit: AdamW, linear warm-up and decay, clipping at 1.0,
-early stopping on dev, best state kept.
+The frame head reads the sentence alone (sigmoid per frame). Stance is read in one of two
+ways (`stance_input`): a head per schema target on the same sentence encoding (one encoder
+pass gives frames and every target), or a pair head on (target, sentence), which a trained
+model can be asked about any target string. `both` keeps the two. The training loop is
+explicit: AdamW, linear warm-up and decay, clipping at 1.0, early stopping on dev, best
+state kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from framing.config import FinetuneModelConfig, TrainConfig
 from framing.data import Example
+from framing.errors import ConfigError
 from framing.labels import LabelSchema
 from framing.modelfolder import HEADS
 from framing.models.base import EarlyStopping, EpochInfo
@@ -36,12 +39,36 @@ from framing.models.torch_common import (
 logger = logging.getLogger(__name__)
 
 
-def _build_net(path: Path, n_frames: int, n_stance: int) -> Any:
+IGNORE = -100  # gold index of a (sentence, target) with no stance label: no loss
+
+
+def head_names(stance_input: str) -> tuple[str, ...]:
+    """The linear heads a model with this `stance_input` carries (saved in heads.safetensors)."""
+    names = ["frame_head"]
+    if stance_input in ("one_pass", "both"):
+        names.append("target_head")
+    if stance_input in ("pair", "both"):
+        names.append("stance_head")
+    return tuple(names)
+
+
+def stance_input_of(head_keys: Sequence[str]) -> str:
+    """Which stance_input a saved heads file was trained with (older folders: pair only)."""
+    has = {key.split(".", 1)[0] for key in head_keys}
+    if "target_head" in has:
+        return "both" if "stance_head" in has else "one_pass"
+    return "pair"
+
+
+def _build_net(
+    path: Path, n_frames: int, n_targets: int, n_stance: int, heads: Sequence[str]
+) -> Any:
     import torch
     from transformers import AutoModel
 
     class FramingNet(torch.nn.Module):
-        """Shared encoder; a frame head on the sentence, a stance head on (target, sentence)."""
+        """Shared encoder; a frame head and per-target stance heads on the sentence, and a
+        pair stance head on (target, sentence)."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -49,7 +76,10 @@ def _build_net(path: Path, n_frames: int, n_stance: int) -> Any:
             hidden = self.encoder.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             self.frame_head = torch.nn.Linear(hidden, max(n_frames, 1))
-            self.stance_head = torch.nn.Linear(hidden, n_stance)
+            if "target_head" in heads:
+                self.target_head = torch.nn.Linear(hidden, max(n_targets, 1) * n_stance)
+            if "stance_head" in heads:
+                self.stance_head = torch.nn.Linear(hidden, n_stance)
 
         def pooled(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
             hidden = self.encoder(**batch).last_hidden_state
@@ -57,6 +87,10 @@ def _build_net(path: Path, n_frames: int, n_stance: int) -> Any:
 
         def frames(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
             return self.frame_head(self.pooled(batch))
+
+        def targets(self, pooled: torch.Tensor) -> torch.Tensor:
+            """Stance logits (batch, n_targets, n_stance) from one sentence encoding."""
+            return self.target_head(pooled).view(pooled.shape[0], max(n_targets, 1), n_stance)
 
         def stance(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
             return self.stance_head(self.pooled(batch))
@@ -75,6 +109,7 @@ class FinetuneBackend:
         self.base = config.base
         self.max_length = config.max_length
         self.freeze_embeddings = config.freeze_embeddings
+        self.stance_input = config.stance_input
         self.train = train
         self.net: Any = None
         self.tokenizer: Any = None
@@ -87,7 +122,13 @@ class FinetuneBackend:
         hf_logging.disable_progress_bar()
         self.device = pick_device(self.train.device)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.net = _build_net(path, len(self.schema.frames), len(self.schema.stance_labels))
+        self.net = _build_net(
+            path,
+            len(self.schema.frames),
+            len(self.schema.targets),
+            len(self.schema.stance_labels),
+            head_names(self.stance_input),
+        )
         self.net.to(self.device)
 
     def _encode(self, texts: Sequence[str], pairs: Sequence[str] | None = None) -> dict[str, Any]:
@@ -113,9 +154,16 @@ class FinetuneBackend:
     def _steps(
         self, train: Sequence[Example], rng: random.Random
     ) -> list[tuple[str, list[int], list[str] | None]]:
-        """One epoch of batches: frame batches of sentences and stance batches of pairs, mixed."""
+        """One epoch of batches, mixed: sentence batches ("sentence": frames and the per-target
+        heads in one pass, or "frames" alone for a pair-only model) and pair batches."""
         size = self.train.batch_size
-        frame_rows = [i for i, ex in enumerate(train) if ex.frames is not None]
+        one_pass = self.stance_input != "pair"
+        rows = [
+            i
+            for i, ex in enumerate(train)
+            if (ex.frames is not None and self.schema.frames)
+            or (one_pass and any(t in self.schema.targets for t in ex.stance or {}))
+        ]
         pairs = [
             (i, t)
             for i, ex in enumerate(train)
@@ -123,13 +171,13 @@ class FinetuneBackend:
             for t in ex.stance
             if t in self.schema.targets
         ]
-        if not self.schema.frames:
-            frame_rows = []
-        rng.shuffle(frame_rows)
+        if self.stance_input == "one_pass":
+            pairs = []
+        rng.shuffle(rows)
         rng.shuffle(pairs)
         steps: list[tuple[str, list[int], list[str] | None]] = []
-        for s in range(0, len(frame_rows), size):
-            steps.append(("frames", frame_rows[s : s + size], None))
+        for s in range(0, len(rows), size):
+            steps.append(("sentence" if one_pass else "frames", rows[s : s + size], None))
         for s in range(0, len(pairs), size):
             chunk = pairs[s : s + size]
             steps.append(("stance", [i for i, _ in chunk], [t for _, t in chunk]))
@@ -177,23 +225,52 @@ class FinetuneBackend:
         )
         return optimizer, scheduler, params
 
+    def _frame_loss(self, rows: list[Example], logits: Any, bce: Any) -> Any:
+        """BCE over the sentences that carry frame labels (zero when none does)."""
+        import torch
+
+        index = {f: j for j, f in enumerate(self.schema.frames)}
+        keep = [r for r, ex in enumerate(rows) if ex.frames is not None]
+        if not keep or not index:
+            return logits.sum() * 0.0
+        gold = torch.zeros(len(keep), len(index), device=self.device)
+        for k, r in enumerate(keep):
+            for f in rows[r].frames or ():
+                gold[k, index[f]] = 1.0
+        return bce(logits[keep][:, : len(index)].float(), gold)
+
+    def _target_loss(self, rows: list[Example], logits: Any, ce: Any) -> Any:
+        """CE over the (sentence, schema target) cells that carry a stance label."""
+        import torch
+
+        labels = {label: k for k, label in enumerate(self.schema.stance_labels)}
+        gold = torch.full(logits.shape[:2], IGNORE, dtype=torch.long, device=self.device)
+        for r, ex in enumerate(rows):
+            for j, t in enumerate(self.schema.targets):
+                if ex.stance and t in ex.stance:
+                    gold[r, j] = labels[ex.stance[t]]
+        if not bool((gold != IGNORE).any()):
+            return logits.sum() * 0.0
+        return ce(logits.float().reshape(-1, logits.shape[-1]), gold.reshape(-1))
+
     def _batch_loss(
         self, train: Sequence[Example], step: tuple[str, list[int], list[str] | None], losses: Any
     ) -> Any:
-        """The loss of one batch: frames (BCE on sentences) or stance (CE on pairs)."""
+        """The loss of one batch: frames and per-target stance from one pass over sentences,
+        frames alone, or stance on (target, sentence) pairs."""
         import torch
 
         task, rows, targets = step
         bce, ce = losses
-        texts = [train[i].text for i in rows]
+        examples = [train[i] for i in rows]
+        texts = [ex.text for ex in examples]
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"):
+            if task == "sentence":
+                pooled = self.net.pooled(self._encode(texts))
+                frame_loss = self._frame_loss(examples, self.net.frame_head(pooled), bce)
+                return frame_loss + self._target_loss(examples, self.net.targets(pooled), ce)
             if task == "frames":
-                index = {f: j for j, f in enumerate(self.schema.frames)}
-                gold = torch.zeros(len(rows), len(index), device=self.device)
-                for r, i in enumerate(rows):
-                    for f in train[i].frames or ():
-                        gold[r, index[f]] = 1.0
-                return bce(self.net.frames(self._encode(texts)).float(), gold)
+                return self._frame_loss(examples, self.net.frames(self._encode(texts)), bce)
             assert targets is not None
             labels = {label: k for k, label in enumerate(self.schema.stance_labels)}
             gold_idx = torch.tensor(
@@ -222,7 +299,7 @@ class FinetuneBackend:
         pos_weight, class_weight = self._loss_weights(train)
         losses = (
             torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight),
-            torch.nn.CrossEntropyLoss(weight=class_weight),
+            torch.nn.CrossEntropyLoss(weight=class_weight, ignore_index=IGNORE),
         )
         stopping = EarlyStopping(cfg.select_on, cfg.patience)
         rng, best_state, step = random.Random(cfg.seed), None, 0
@@ -275,19 +352,39 @@ class FinetuneBackend:
         batches = length_sorted_batches(self.tokenizer, texts, self.max_length, size)
         frames = np.zeros((len(texts), len(self.schema.frames)), dtype=np.float64)
         stance = {t: np.zeros((len(texts), len(self.schema.stance_labels))) for t in targets}
+        one_pass = [t for t in targets if t in self.schema.targets and self.stance_input != "pair"]
+        self._check_pair_targets([t for t in targets if t not in one_pass])
         self.net.eval()
         with torch.inference_mode():
             for batch in progress(batches, show_progress, "scoring"):
                 chunk = [texts[i] for i in batch]
-                if self.schema.frames:
-                    logits = self.net.frames(self._encode(chunk)).float()
-                    frames[batch] = (
-                        torch.sigmoid(logits).cpu().numpy()[:, : len(self.schema.frames)]
-                    )
+                if self.schema.frames or one_pass:
+                    pooled = self.net.pooled(self._encode(chunk))
+                    logits = self.net.frame_head(pooled).float()
+                    frames[batch] = torch.sigmoid(logits).cpu().numpy()[:, : frames.shape[1]]
+                if one_pass:
+                    proba = torch.softmax(self.net.targets(pooled).float(), -1).cpu().numpy()
+                    for t in one_pass:
+                        stance[t][batch] = proba[:, self.schema.targets.index(t)]
                 for t in targets:
-                    logits = self.net.stance(self._encode(chunk, [target_text(t)] * len(chunk)))
-                    stance[t][batch] = torch.softmax(logits.float(), -1).cpu().numpy()
+                    if t not in one_pass:
+                        pair = [target_text(t)] * len(chunk)
+                        logits = self.net.stance(self._encode(chunk, pair))
+                        stance[t][batch] = torch.softmax(logits.float(), -1).cpu().numpy()
         return frames, stance
+
+    @property
+    def reads_pairs(self) -> bool:
+        """Whether the model can be asked about free-text targets (it has the pair head)."""
+        return self.stance_input != "one_pass"
+
+    def _check_pair_targets(self, targets: Sequence[str]) -> None:
+        if targets and not self.reads_pairs:
+            raise ConfigError(
+                f"targets {list(targets)} are not in the schema and this model was trained "
+                "with stance_input: one_pass (schema targets only); train it with "
+                "stance_input: both or pair to ask about free-text targets"
+            )
 
     def params(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json", exclude={"kind", "name"})
@@ -299,7 +396,7 @@ class FinetuneBackend:
         self.tokenizer.save_pretrained(str(path))
         heads = {
             f"{name}.{key}": value.detach().cpu().contiguous()
-            for name in ("frame_head", "stance_head")
+            for name in head_names(self.stance_input)
             for key, value in getattr(self.net, name).state_dict().items()
         }
         save_file(heads, str(path / HEADS))
@@ -311,10 +408,15 @@ class FinetuneBackend:
         """Rebuild from a model folder that holds the fine-tuned encoder and the heads."""
         from safetensors.torch import load_file
 
-        backend = cls(schema, config.model_copy(update={"base": str(path)}), train)
-        backend._setup(path)
         heads = load_file(str(path / HEADS))
-        for name in ("frame_head", "stance_head"):
+        stance_input = stance_input_of(list(heads))
+        backend = cls(
+            schema,
+            config.model_copy(update={"base": str(path), "stance_input": stance_input}),
+            train,
+        )
+        backend._setup(path)
+        for name in head_names(stance_input):
             state = {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name + ".")}
             getattr(backend.net, name).load_state_dict(state)
         backend.net.eval()

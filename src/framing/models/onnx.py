@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from framing.data import Example
-from framing.errors import FramingError, ModelError
+from framing.errors import ConfigError, FramingError, ModelError
 from framing.labels import LabelSchema
 from framing.modelfolder import GRAPH, HEADS, HEADS_META
 from framing.models.base import EpochInfo
@@ -20,6 +20,12 @@ from framing.models.linear import LinearHeads
 from framing.models.torch_common import length_sorted_batches, progress, target_text
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by the row maximum for stability."""
+    exp = np.exp(logits - logits.max(-1, keepdims=True))
+    return exp / exp.sum(-1, keepdims=True)
 
 
 class OnnxBackend:
@@ -47,6 +53,7 @@ class OnnxBackend:
             self.heads = LinearHeads.from_state(schema, load_file(str(path / HEADS)), meta)
         else:
             self.weights = load_file(str(path / HEADS))
+        self.reads_pairs = "stance_head.weight" in self.weights
 
     def fit(
         self,
@@ -107,17 +114,29 @@ class OnnxBackend:
             return self.heads.predict_proba(pooled)
         w = self.weights
         frames = np.zeros((len(texts), len(self.schema.frames)))
+        targets = list(targets) if targets is not None else list(self.schema.targets)
+        one_pass = [t for t in targets if t in self.schema.targets and "target_head.weight" in w]
+        stance, sentence = {}, None
+        if self.schema.frames or one_pass:
+            sentence = self._pooled(texts, None, size, show_progress)
         if self.schema.frames:
-            logits = self._pooled(texts, None, size, show_progress) @ w["frame_head.weight"].T
-            logits += w["frame_head.bias"]
+            logits = sentence @ w["frame_head.weight"].T + w["frame_head.bias"]
             frames = 1.0 / (1.0 + np.exp(-logits[:, : len(self.schema.frames)]))
-        stance = {}
-        for target in targets if targets is not None else self.schema.targets:
+        if one_pass:
+            logits = sentence @ w["target_head.weight"].T + w["target_head.bias"]
+            per_target = _softmax(logits.reshape(len(texts), -1, len(self.schema.stance_labels)))
+            for t in one_pass:
+                stance[t] = per_target[:, self.schema.targets.index(t)].astype(np.float64)
+        for target in targets:
+            if target in one_pass:
+                continue
+            if not self.reads_pairs:
+                raise ConfigError(
+                    f"target {target!r} is not in the schema and this model was trained with "
+                    "stance_input: one_pass (schema targets only)"
+                )
             pooled = self._pooled(texts, [target_text(target)] * len(texts), size, show_progress)
-            logits = pooled @ w["stance_head.weight"].T + w["stance_head.bias"]
-            logits -= logits.max(1, keepdims=True)
-            exp = np.exp(logits)
-            stance[target] = exp / exp.sum(1, keepdims=True)
+            stance[target] = _softmax(pooled @ w["stance_head.weight"].T + w["stance_head.bias"])
         return frames.astype(np.float64), stance
 
     def params(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class TfidfBackend:
     """One vectorizer shared by all heads; `fit` has a single 'epoch'."""
 
     kind = "tfidf"
+    reads_pairs = False
 
     def __init__(self, schema: LabelSchema, config: TfidfModelConfig, train: TrainConfig):
         self.schema = schema

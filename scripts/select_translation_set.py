@@ -104,7 +104,10 @@ def main() -> None:
         old.unlink()
     for start in range(0, len(out), args.batch_size):
         number = start // args.batch_size + 1
-        part = [{"id": r["id"], "source": r["source"], "text": r["text"]} for r in out[start : start + args.batch_size]]
+        part = [
+            {"id": r["id"], "source": r["source"], "text": r["text"]}
+            for r in out[start : start + args.batch_size]
+        ]
         write_jsonl(batches / f"batch_{number:02d}.jsonl", part)
     summary = {
         "n": len(out),

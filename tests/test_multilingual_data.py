@@ -1,0 +1,100 @@
+"""The team-translated multilingual test set (data/multilingual) and its build script's refusals."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from framing.data import read_examples
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data" / "multilingual"
+LANGS = ("pt", "ru", "ko", "zh", "es", "ar")
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location(
+        "build_multilingual", REPO / "scripts" / "build_multilingual.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_shipped_language_matches_english(lang, schema):
+    english = {ex.id: ex for ex in read_examples(DATA / "en.jsonl", schema)}
+    rows = read_examples(DATA / f"{lang}.jsonl", schema)
+    assert len(rows) == len(english) >= 300
+    for ex in rows:
+        source = english[ex.extra["source_id"]]
+        assert ex.id == f"{source.id}.{lang}" and ex.extra["lang"] == lang
+        assert ex.frames == source.frames and ex.stance == source.stance
+        assert ex.doc_id == source.doc_id and ex.text != source.text
+
+
+def _setup(tmp_path, monkeypatch, lines, lang="pt"):
+    module = _build_module()
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    source = [
+        {
+            "id": f"X_2020_{i}",
+            "doc_id": "X_2020",
+            "source": "X",
+            "date": "2020",
+            "text": f"s {i}",
+            "frames": [],
+            "stance": {"russia": "none", "the_west": "none"},
+        }
+        for i in range(2)
+    ]
+    (tmp_path / "source_en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in source))
+    folder = tmp_path / "annotation" / "translations" / lang
+    folder.mkdir(parents=True)
+    (folder / "batch_01.jsonl").write_text("".join(line + "\n" for line in lines))
+    return module
+
+
+def _row(i, **change):
+    row = {"id": f"X_2020_{i}", "lang": "pt", "text": f"frase {i}", "translator": "pass1"}
+    row.update(change)
+    return json.dumps({k: v for k, v in row.items() if v is not None})
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (_row(1, id=None), "line 2: missing id"),
+        (_row(1, id="Y_1"), "line 2: id 'Y_1' is not in source_en.jsonl"),
+        (_row(1, lang="es"), "line 2: id 'X_2020_1' has lang 'es', expected 'pt'"),
+        (_row(1, text="  "), "line 2: id 'X_2020_1' has an empty text"),
+        (_row(1, txt="x"), "line 2: unknown field 'txt'"),
+        (_row(0), "line 2: id 'X_2020_0' is translated twice"),
+        ("{not json", "line 2: not valid JSON"),
+    ],
+)
+def test_build_refuses_bad_rows(tmp_path, monkeypatch, capsys, bad, message):
+    module = _setup(tmp_path, monkeypatch, [_row(0), bad])
+    assert module.main(["--langs", "pt"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "batch_01.jsonl" in err and message in err
+
+
+def test_build_refuses_missing_translation_and_applies_checks(tmp_path, monkeypatch, capsys):
+    module = _setup(tmp_path, monkeypatch, [_row(0)])
+    assert module.main(["--langs", "pt"]) == 1
+    assert "1 of 2 source sentences have no translation" in capsys.readouterr().err
+    module = _setup(tmp_path / "b", monkeypatch, [_row(0), _row(1)])
+    checks = tmp_path / "b" / "annotation" / "checks" / "pt"
+    checks.mkdir(parents=True)
+    fix = {"id": "X_2020_1", "lang": "pt", "verdict": "fix", "text": "melhor", "reader": "r1"}
+    ok = {"id": "X_2020_0", "lang": "pt", "verdict": "ok", "reader": "r1"}
+    (checks / "batch_01.jsonl").write_text(json.dumps(ok) + "\n" + json.dumps(fix) + "\n")
+    assert module.main(["--langs", "pt"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "b" / "pt.jsonl").read_text().splitlines()]
+    assert [r["second_reading"] for r in rows] == ["ok", "fixed"]
+    assert rows[1]["text"] == "melhor" and rows[1]["id"] == "X_2020_1.pt"

@@ -1,5 +1,6 @@
 # The README's two commands: `make run` (set up, train on the shipped data, write the
-# comparison report) and `make test` (set up, run the test suite). Both work on a fresh clone.
+# comparison report, scored with the packaged int8 model `geopolitics`) and `make test` (set up,
+# run the test suite). Both work on a fresh clone.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser lint clean-runs
+.PHONY: setup run test browser lint clean-runs default-model
 
 setup: $(VENV)/.installed
 
@@ -22,8 +23,14 @@ run: setup
 	@set -e; \
 	RUN=$$($(BIN)/framing train configs/default.yaml | tail -n 1); \
 	echo "run folder: $$RUN"; \
-	OUT=$$($(BIN)/framing compare configs/compare/un_default.yaml --model $$RUN/tfidf/model | tail -n 1); \
+	OUT=$$($(BIN)/framing compare configs/compare/un_default.yaml | tail -n 1); \
 	echo "comparison report: $$OUT/report.html"
+
+# Rebuild the packaged default model (src/framing/pretrained/geopolitics/, int8 ONNX + card).
+default-model: setup
+	@set -e; \
+	RUN=$$($(BIN)/framing train configs/geopolitics.yaml | tail -n 1); \
+	$(BIN)/python scripts/build_default_model.py $$RUN
 
 # Headless Chromium for the report test (skipped with a reason when it cannot be installed).
 browser:

@@ -167,28 +167,37 @@ def main() -> None:
     record("pipeline (batch_size=32)", *timed(lambda: pipe(texts, batch_size=32)))
     pipe = seq = None  # free the memory before the next path
 
-    tfidf = FramingClassifier.load(run / "tfidf" / "model")
-    tfidf.predict_proba(texts[:8])
-    record("tfidf", *timed(lambda: tfidf.predict_proba(texts), repeats=3))
+    if (run / "tfidf" / "model").is_dir():
+        tfidf = FramingClassifier.load(run / "tfidf" / "model")
+        tfidf.predict_proba(texts[:8])
+        record("tfidf", *timed(lambda: tfidf.predict_proba(texts), repeats=3))
+    else:
+        print("  tfidf: skipped (no tfidf model in this run)")
 
-    encoder = FramingClassifier.load(run / "encoder" / "model")
-    encoder.predict_proba(texts[:8])
-    record(
-        "encoder (frozen, torch)",
-        *timed(lambda: encoder.backend_.encoder.cache.clear() or encoder.predict_proba(texts)),
-    )
-    encoder = None
+    if (run / "encoder" / "model").is_dir():
+        encoder = FramingClassifier.load(run / "encoder" / "model")
+        encoder.predict_proba(texts[:8])
+        record(
+            "encoder (frozen, torch)",
+            *timed(lambda: encoder.backend_.encoder.cache.clear() or encoder.predict_proba(texts)),
+        )
+        encoder = None
+    else:
+        print("  encoder: skipped (no encoder model in this run)")
 
     finetune = FramingClassifier.load(finetune_dir)
     finetune.predict_proba(texts[:8], targets=[])
     record(
         "finetune torch (frames, 1 pass)", *timed(lambda: finetune.predict_proba(texts, targets=[]))
     )
-    n_targets = len(finetune.targets)
+    n_targets = len(finetune.schema_.targets)
+    # A one-pass model reads frames and every schema target in one encoder pass; a pair-input
+    # model makes one pass for frames and one per target.
+    passes = 1 if finetune.backend_.stance_input != "pair" else 1 + n_targets
     record(
         f"finetune torch (frames + {n_targets} targets)",
         *timed(lambda: finetune.predict_proba(texts)),
-        passes=1 + n_targets,
+        passes=passes,
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,15 +211,17 @@ def main() -> None:
         record(
             f"finetune onnx int8 (frames + {n_targets} targets)",
             *timed(lambda: fast.predict_proba(texts)),
-            passes=1 + n_targets,
+            passes=passes,
         )
         ref, new = finetune.predict(texts), fast.predict(texts)
+        size_mb = sum(f.stat().st_size for f in Path(onnx_dir).iterdir()) / 1e6
+        print(f"  int8 folder: {size_mb:.1f} MB")
     decisions = same = 0
     for a, b in zip(ref, new):
-        for frame in finetune.frames:
+        for frame in finetune.schema_.frames:
             decisions += 1
             same += (frame in a.frames) == (frame in b.frames)
-        for target in finetune.targets:
+        for target in finetune.schema_.targets:
             decisions += 1
             same += a.stance[target] == b.stance[target]
     sentence_same = np.mean([a == b for a, b in zip(ref, new)])
@@ -241,6 +252,7 @@ def main() -> None:
                     "ceiling": ceiling,
                     "results": results,
                     "agreement": agreement,
+                    "int8_folder_mb": size_mb,
                 },
                 indent=1,
             )

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"framing.report"},
     {"framing.classifier"},
     {"framing.models"},
+    {"framing.calibration"},
     {"framing.evaluation", "framing.runs"},
     {
         "framing.data",
@@ -33,7 +34,7 @@ LAYERS: list[set[str]] = [
         "framing.predictions",
         "framing.stats",
     },
-    {"framing.modelfolder"},
+    {"framing.modelfolder", "framing.pretrained"},
     {"framing.files", "framing.errors"},
 ]
 

@@ -26,7 +26,6 @@ def test_models_unknown_base_is_a_config_error(tmp_path):
         resolve_base(str(tmp_path / "nowhere"))
 
 
-
 def test_models_mpnet_base_is_joined_from_its_parts_once(tmp_path, monkeypatch):
     """`base: all-mpnet-base-v2` joins the split zip parts into the cache on first use and
     reuses that folder afterwards."""

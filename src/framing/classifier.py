@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
+from framing.calibration import apply_calibration, fit_calibration
 from framing.config import ModelConfig, TrainConfig
 from framing.data import Example, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
@@ -20,6 +21,7 @@ from framing.labels import LabelSchema, format_validation_error
 from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities, predictions_from
+from framing.pretrained import resolve_model
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,7 @@ class FramingClassifier:
     backend_: Backend
     schema_: LabelSchema
     thresholds_: dict[str, float]
+    calibration_: dict[str, Any] = {}  # noqa: RUF012  (class default: none; fit/load set it)
     history_: list[EpochInfo]
     runtime_: str = "torch"
 
@@ -205,9 +208,23 @@ class FramingClassifier:
                 on_epoch(info)
         self.backend_ = backend
         self.thresholds_ = {frame: 0.5 for frame in schema.frames}
+        self.calibration_ = {}
         if dev_examples:
-            frame_proba, _ = backend.predict_proba([ex.text for ex in dev_examples])
-            self.thresholds_ = tune_thresholds(frame_proba, dev_examples, schema.frames)
+            self.calibrate(dev_examples, probabilities=train_config.calibrate)
+        return self
+
+    def calibrate(
+        self, dev: Sequence[Example | Mapping[str, Any]], *, probabilities: bool = True
+    ) -> FramingClassifier:
+        """Fit probability calibration (unless `probabilities=False`) and the frame thresholds
+        on labelled dev examples; `fit` does this with its dev set, and a model trained
+        elsewhere can be re-calibrated for a new corpus's dev set."""
+        self._check_fitted()
+        examples = _as_examples(dev, self.schema_)
+        proba = self.predict_proba([ex.text for ex in examples], calibrated=False)
+        self.calibration_ = fit_calibration(proba, examples, self.schema_) if probabilities else {}
+        proba = apply_calibration(proba, self.calibration_)
+        self.thresholds_ = tune_thresholds(proba.frames, examples, self.schema_.frames)
         return self
 
     def predict_proba(
@@ -217,8 +234,10 @@ class FramingClassifier:
         targets: Sequence[str] | None = None,
         batch_size: int | None = None,
         show_progress: bool = False,
+        calibrated: bool = True,
     ) -> Probabilities:
-        """Frame probabilities and stance distributions, columns in the schema's fixed order.
+        """Frame probabilities and stance distributions, columns in the schema's fixed order;
+        rescaled by the calibration fitted on dev unless `calibrated=False`.
 
         Args:
             texts: a list of strings or a `datasets.Dataset` with a `text` column.
@@ -244,12 +263,13 @@ class FramingClassifier:
             show_progress=show_progress,
             targets=None if targets == schema.targets else targets,
         )
-        return Probabilities(
+        proba = Probabilities(
             frames=frames,
             stance={t: stance[t] for t in targets},
             frame_names=schema.frames,
             stance_labels=schema.stance_labels,
         )
+        return apply_calibration(proba, self.calibration_) if calibrated else proba
 
     def _check_targets(self, targets: Sequence[str] | None) -> tuple[str, ...]:
         if targets is None:
@@ -302,6 +322,7 @@ class FramingClassifier:
                     "kind": self.kind,
                     "schema": self.schema_.to_dict(),
                     "thresholds": self.thresholds_,
+                    "calibration": self.calibration_,
                     "params": self.backend_.params(),
                 },
             )
@@ -309,8 +330,9 @@ class FramingClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> FramingClassifier:
-        """Load a model folder written by `save` or `framing export`, verifying every file."""
-        path = Path(path)
+        """Load a model folder written by `save` or `framing export`, verifying every file,
+        or a packaged model by name: `FramingClassifier.load("geopolitics")`."""
+        path = resolve_model(path)
         index = read_index(path)
         try:
             schema = LabelSchema.from_dict(index["schema"])
@@ -328,6 +350,7 @@ class FramingClassifier:
         clf.runtime_ = runtime
         clf.schema_ = schema
         clf.thresholds_ = _thresholds(index, schema, path)
+        clf.calibration_ = _calibration(index, schema, path)
         clf.history_ = []
         return clf
 
@@ -353,6 +376,28 @@ def _thresholds(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> di
             )
         out[frame] = float(value)
     return out
+
+
+def _calibration(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> dict[str, Any]:
+    """Calibration from framing.json (absent in older folders: none): finite numbers only,
+    [slope > 0, intercept] per frame and a temperature > 0 per target."""
+    raw = index.get("calibration") or {}
+    frames, stance = raw.get("frames") or {}, raw.get("stance") or {}
+    pairs = [
+        *(("frames", k, v) for k, v in frames.items()),
+        *(("stance", k, v) for k, v in stance.items()),
+    ]
+    for part, name, value in pairs:
+        numbers = value if part == "frames" else [value]
+        ok = isinstance(numbers, list) and len(numbers) == (2 if part == "frames" else 1)
+        ok = ok and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers)
+        if not ok or not np.isfinite(numbers).all() or numbers[0] <= 0:
+            raise ModelError(
+                f"{path}: calibration.{part}.{name} in framing.json must be "
+                f"{'[slope > 0, intercept]' if part == 'frames' else 'a temperature > 0'}, "
+                f"found {value!r}"
+            )
+    return {"frames": dict(frames), "stance": dict(stance)} if raw else {}
 
 
 def _check_training_data(

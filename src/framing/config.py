@@ -163,12 +163,9 @@ class EncoderModelConfig(BaseModel):
 
 
 class FinetuneModelConfig(BaseModel):
-    """The encoder fine-tuned end to end with a frame head and stance heads.
-
-    stance_input: `one_pass` reads each sentence once (a stance head per schema target),
-    `pair` reads (target, sentence) pairs (any target, one pass per target), `both` does the
-    schema's targets in one pass and free-text targets through the pair head.
-    """
+    """The encoder fine-tuned end to end. stance_input: `one_pass` (a stance head per schema
+    target, one pass per sentence), `pair` ((target, sentence) pairs: any target, one pass per
+    target) or `both` (schema targets in one pass, free-text targets through the pair head)."""
 
     model_config = _STRICT
 
@@ -199,6 +196,7 @@ class TrainConfig(BaseModel):
     patience: Int = Field(1, ge=0)
     max_steps: Int | None = Field(None, ge=1)
     select_on: Literal["macro_f1", "loss"] = "macro_f1"
+    calibrate: bool = True  # Platt per frame, a temperature per target, fitted on dev
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: Int | None = Field(None, ge=1)
 

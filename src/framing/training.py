@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from framing.calibration import apply_calibration, calibration_errors
 from framing.classifier import FramingClassifier
 from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
 from framing.data import Example, read_examples, split_examples
@@ -187,7 +188,10 @@ def evaluate_sets(
     ev = config.evaluation
     results = {}
     for name, examples in sets.items():
-        proba = clf.predict_proba([ex.text for ex in examples], show_progress=show_progress)
+        raw = clf.predict_proba(
+            [ex.text for ex in examples], show_progress=show_progress, calibrated=False
+        )
+        proba = apply_calibration(raw, clf.calibration_)
         results[name] = evaluate(
             examples,
             proba,
@@ -200,6 +204,10 @@ def evaluate_sets(
             seed=config.train.seed,
         )
         results[name]["loss"] = dev_loss(examples, proba, clf.schema_)
+        if clf.calibration_:
+            results[name]["ece_before_calibration"] = calibration_errors(
+                examples, raw, clf.schema_, ev.calibration_bins
+            )
         if out_dir is not None:
             (out_dir / "predictions").mkdir(exist_ok=True)
             file = "dev.jsonl" if name == "dev" else f"eval-{name}.jsonl"

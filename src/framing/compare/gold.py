@@ -22,6 +22,7 @@ from framing.errors import ConfigError
 from framing.files import atomic_file
 from framing.labels import LabelSchema
 from framing.modelfolder import read_index
+from framing.pretrained import resolve_model
 from framing.readers import file_format
 
 CONTEXT_COLUMNS = ("id", "doc_id", "source", "date", "url", "title", "prev", "text", "next")
@@ -34,9 +35,10 @@ def schema_of(config: CompareConfig) -> LabelSchema:
     Raises:
         ConfigError: the model folder does not exist.
     """
-    if not config.model.is_dir():
+    folder = resolve_model(config.model)
+    if not folder.is_dir():
         raise ConfigError(f"model folder not found: {config.model} (key `model` or --model)")
-    return LabelSchema.from_dict(read_index(config.model)["schema"])
+    return LabelSchema.from_dict(read_index(folder)["schema"])
 
 
 def draw_gold_sample(

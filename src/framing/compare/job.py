@@ -52,6 +52,7 @@ from framing.config import CompareConfig
 from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.files import atomic_dir, dump_yaml, write_json, write_jsonl
+from framing.pretrained import resolve_model
 from framing.stats import document_index
 
 logger = logging.getLogger(__name__)
@@ -278,13 +279,14 @@ def _model_and_cache(config: CompareConfig, model: Scorer | None) -> tuple[Score
     file to use (None: no cache, e.g. for a model passed in, whose files are unknown)."""
     if model is not None:
         return model, None
-    if not config.model.is_dir():
+    folder = resolve_model(config.model)
+    if not folder.is_dir():
         raise ConfigError(f"model folder not found: {config.model} (key `model`)")
-    loaded = FramingClassifier.load(config.model)
+    loaded = FramingClassifier.load(folder)
     if config.cache_dir is None:
         return loaded, None
     window = None if config.window is None else f"{config.window.start}..{config.window.end}"
-    key = cache_key(config.model, config.corpus, config.fields, config.segment, window)
+    key = cache_key(folder, config.corpus, config.fields, config.segment, window)
     return loaded, cache_file(config.cache_dir, key)
 
 

@@ -1,5 +1,6 @@
 """What the torch kinds (encoder, finetune) share: picking the device, seeding, length-sorted
-batching, mean pooling, the pair-input target text and progress bars. Torch and transformers are imported inside functions so `framing --help` stays fast."""
+batching, mean pooling, the pair-input target text and progress bars. Torch and transformers
+are imported inside functions so `framing --help` stays fast."""
 
 from __future__ import annotations
 

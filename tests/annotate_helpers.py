@@ -11,7 +11,7 @@ import yaml
 TESTS = Path(__file__).parent
 TINY = TESTS / "data" / "tiny.jsonl"
 SCHEMA = TESTS.parent / "configs" / "labels" / "geopolitics.yaml"
-HOSTILE = "<script>window.pwned = 1</script> Sanctions are <b>coercion</b> & \"pressure\"."
+HOSTILE = '<script>window.pwned = 1</script> Sanctions are <b>coercion</b> & "pressure".'
 
 
 def write_project(tmp_path: Path, corpus: Path = TINY, **top: Any) -> Path:

@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser lint clean-runs
+.PHONY: setup run test browser lint clean-runs annotate
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ run: setup
 	echo "run folder: $$RUN"; \
 	OUT=$$($(BIN)/framing compare configs/compare/un_default.yaml --model $$RUN/tfidf/model | tail -n 1); \
 	echo "comparison report: $$OUT/report.html"
+
+# The annotation app on the example project (30 UN sentences); Ctrl-C stops it.
+annotate: setup
+	$(BIN)/framing annotate configs/annotate/example.yaml
 
 # Headless Chromium for the report test (skipped with a reason when it cannot be installed).
 browser:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
 from annotate_helpers import HOSTILE, write_hostile_corpus, write_project
 
-from framing.annotate.app import create_app
+from framing.annotate.app import create_app, serve
 from framing.annotate.drawing import open_project
 from framing.annotate.project import load_annotate_config
+from framing.errors import ConfigError
 
 testclient = pytest.importorskip("starlette.testclient", reason="pip install starlette httpx")
 
@@ -111,3 +113,34 @@ def test_app_agreement_adjudication_and_export(tmp_path: Path) -> None:
     assert "per codebook 2.3" in client.get(f"/history/{items[0]}").text
     rows = [json.loads(line) for line in client.get("/export.jsonl").text.splitlines()]
     assert len(rows) == 3 and rows[0]["adjudicated"] is True and rows[0]["frames"] == ["isolation"]
+
+
+def test_app_refuses_forms_posted_from_another_site(tmp_path: Path) -> None:
+    client, store = _client(tmp_path)
+    item = store.items()[0].id
+    data = {"item_id": item, "stance.russia": "none", "stance.the_west": "none"}
+    evil = client.post(
+        "/label/ann/answer",
+        data=data,
+        headers={"origin": "http://evil.example"},
+        follow_redirects=False,
+    )
+    assert evil.status_code == 403 and store.answers() == {}
+    same = client.post(
+        "/label/ann/answer",
+        data=data,
+        headers={"origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert same.status_code == 303 and len(store.answers()) == 1
+
+
+def test_app_serve_refuses_a_busy_port(tmp_path: Path) -> None:
+    config = load_annotate_config(write_project(tmp_path))
+    store, schema = open_project(config)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot serve on 127.0.0.1:{port}"):
+            serve(store, schema, config, "127.0.0.1", port)

@@ -10,9 +10,10 @@ fast and works without the `annotate` extra installed.
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from framing.annotate.agreement import agreement, disagreements
 from framing.annotate.export import final_records
@@ -73,6 +74,8 @@ def parse_answer(form: dict[str, list[str]], schema: LabelSchema) -> Answer:
         seconds: float | None = round(float((form.get("seconds") or [""])[0]), 3)
     except ValueError:
         seconds = None
+    if seconds is not None and not 0 <= seconds < 1e7:  # NaN and inf fail this too
+        seconds = None
     note = (form.get("note") or [""])[0].strip()[:_MAX_NOTE]
     flag = (form.get("flag") or [""])[0] == "1"
     if status == "skipped":
@@ -113,7 +116,15 @@ class AnnotationServer:
         return name
 
     async def form(self, request: Request) -> dict[str, list[str]]:
-        """The posted form fields (URL-encoded, as HTML forms send them)."""
+        """The posted form fields (URL-encoded, as HTML forms send them).
+
+        Raises:
+            BadRequest: the form was posted from a page of another site (a browser sends the
+                Origin of a cross-site form; without this check any page could post answers).
+        """
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+            raise BadRequest(403, f"a form posted from {origin} is not accepted")
         body = (await request.body()).decode("utf-8", errors="replace")
         return parse_qs(body, keep_blank_values=True)
 
@@ -264,6 +275,14 @@ def serve(store: Store, schema: LabelSchema, config: AnnotateConfig, host: str, 
         import uvicorn
     except ImportError:
         raise ConfigError(_EXTRA) from None
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            store.close()
+            raise ConfigError(
+                f"cannot serve on {host}:{port} ({exc.strerror or exc}); choose another --port"
+            ) from None
     try:
         uvicorn.run(create_app(store, schema, config), host=host, port=port, log_level="warning")
     finally:

@@ -98,3 +98,21 @@ def test_drawing_uncertainty_and_disagreement_from_models(
     gone = [{"method": "uncertainty", "n": 2, "model": str(tmp_path / "none")}]
     with pytest.raises(ConfigError, match="draws.0.model: model folder not found"):
         _open(write_project(tmp_path, draws=gone, database=str(tmp_path / "c.sqlite")))
+
+
+@pytest.mark.slow
+def test_drawing_similarity_with_the_packaged_encoder(tmp_path: Path) -> None:
+    draws = [
+        {
+            "method": "similarity",
+            "n": 3,
+            "name": "multipolar",
+            "embedding": "encoder",
+            "description": "a multipolar world order free of Western hegemony",
+        }
+    ]
+    store, _ = _open(write_project(tmp_path, draws=draws))
+    items = store.items()
+    assert [i.selection for i in items] == ["enriched:embedding:multipolar"] * 3
+    assert "sul-1-00" in {i.id for i in items}  # the fixture's own multipolar-world sentence
+    store.close()

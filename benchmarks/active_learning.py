@@ -59,7 +59,11 @@ def fit(examples: list[Example], schema: LabelSchema, c: float) -> FramingClassi
 
 
 def run_seed(
-    pool: list[Example], test: list[Example], schema: LabelSchema, seed: int, args: argparse.Namespace
+    pool: list[Example],
+    test: list[Example],
+    schema: LabelSchema,
+    seed: int,
+    args: argparse.Namespace,
 ) -> dict[str, dict[int, dict[str, float]]]:
     """Both strategies' learning curves for one seed: budget → scores."""
     rng = np.random.default_rng(seed)
@@ -154,7 +158,9 @@ def main() -> None:
     labels = list(runs[0]["random"][args.start])
     curves = {
         strategy: {
-            budget: {label: interval([r[strategy][budget][label] for r in runs]) for label in labels}
+            budget: {
+                label: interval([r[strategy][budget][label] for r in runs]) for label in labels
+            }
             for budget in runs[0][strategy]
         }
         for strategy in STRATEGIES

@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser lint clean-runs default-model
+.PHONY: setup run test browser lint clean-runs default-model annotate
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ default-model: setup
 	@set -e; \
 	RUN=$$($(BIN)/framing train configs/geopolitics.yaml | tail -n 1); \
 	$(BIN)/python scripts/build_default_model.py $$RUN
+
+# The annotation app on the example project (30 UN sentences); Ctrl-C stops it.
+annotate: setup
+	$(BIN)/framing annotate configs/annotate/example.yaml
 
 # Headless Chromium for the report test (skipped with a reason when it cannot be installed).
 browser:

@@ -92,7 +92,7 @@ def test_cli_evaluate(trained, tmp_path, tiny_path):
     assert "model folder not found" in line
 
 
-COMMANDS = ("train", "check", "evaluate", "predict", "compare", "export")
+COMMANDS = ("train", "check", "evaluate", "predict", "compare", "export", "annotate", "agreement")
 
 
 def test_cli_help_lists_every_command_with_its_summary():
@@ -225,3 +225,49 @@ def test_cli_gold_sample_and_compare_window(trained, tmp_path):
     assert summary["n_docs"] == 4
     line = _is_clean_error(runner.invoke(app, args[:-3] + ["--from", "2031-01-01", "-q"]))
     assert "no document is dated within the window" in line
+
+
+def test_cli_annotate_opens_the_project_and_serves_it(monkeypatch, tmp_path):
+    from annotate_helpers import write_project
+
+    import framing.cli
+
+    served = {}
+    monkeypatch.setattr(
+        framing.cli, "serve", lambda store, schema, cfg, host, port: served.update(port=port)
+    )
+    project = write_project(tmp_path)
+    result = runner.invoke(app, ["annotate", str(project), "--port", "9999"])
+    assert result.exit_code == 0, result.output
+    assert "6 sentences in" in result.output and "http://127.0.0.1:9999/" in result.output
+    assert served == {"port": 9999} and (tmp_path / "tiny.sqlite").is_file()
+    line = _is_clean_error(runner.invoke(app, ["annotate", str(project), "--set", "draws=[]"]))
+    assert "draws" in line and str(project) in line
+
+
+def test_cli_agreement_and_annotate_export(tmp_path):
+    from annotate_helpers import write_project
+
+    from framing.annotate import Answer, load_annotate_config, open_project
+
+    project = write_project(tmp_path)
+    line = _is_clean_error(runner.invoke(app, ["agreement", str(project)]))
+    assert "does not exist yet" in line
+    store, _ = open_project(load_annotate_config(project))
+    for item in store.items()[:3]:
+        for who in ("ann", "bob"):
+            store.save_answer(
+                who, item.id, Answer(("isolation",), {"russia": "none", "the_west": "none"})
+            )
+    store.close()
+    result = runner.invoke(app, ["agreement", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "isolation\tframe\t-\t3\t0\t(every answer is the same value" in result.output
+    out = tmp_path / "labels.jsonl"
+    result = runner.invoke(app, ["annotate-export", str(project), "--output", str(out)])
+    assert result.exit_code == 0 and "3 labelled sentences" in result.output
+    assert len(out.read_text().splitlines()) == 3
+    line = _is_clean_error(
+        runner.invoke(app, ["annotate-export", str(project), "--output", str(out)])
+    )
+    assert "already exists" in line

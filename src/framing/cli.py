@@ -16,6 +16,14 @@ from typing import Any, Optional, TypeVar
 
 import typer
 
+from framing.annotate import (
+    agreement,
+    export_labels,
+    load_annotate_config,
+    open_project,
+    read_project,
+    serve,
+)
 from framing.compare import compare, draw_gold_sample, load_compare_config
 from framing.config import load_config
 from framing.errors import FramingError
@@ -235,6 +243,61 @@ def export_cmd(
     """Export a model for fast CPU inference with ONNX Runtime (int8 by default); the folder
     loads with FramingClassifier.load and every command that takes a model."""
     typer.echo(str(export_onnx(model, output, quantize=quantize)))
+
+
+@app.command("annotate")
+@_friendly
+def annotate_cmd(
+    project: Path = typer.Argument(
+        ..., help="Annotation project (YAML), e.g. configs/annotate/example.yaml."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address to serve on (keep it local)."),
+    port: int = typer.Option(8765, min=1, max=65535, help="Port to serve on."),
+    set_: list[str] = typer.Option([], "--set", help="Override a key: --set database=x.sqlite"),
+) -> None:
+    """Label sentences in the browser: makes the project's new draws, then serves it locally
+    (keyboard shortcuts, undo, skip, flag, notes; every answer saved at once in SQLite)."""
+    _setup_logging(quiet=False)
+    cfg = load_annotate_config(project, list(set_))
+    store, schema = open_project(cfg)
+    typer.echo(f"{store.count_items()} sentences in {store.path}")
+    typer.echo(f"open http://{host}:{port}/ (Ctrl-C stops; every answer is already saved)")
+    serve(store, schema, cfg, host, port)
+
+
+@app.command("agreement")
+@_friendly
+def agreement_cmd(
+    project: Path = typer.Argument(..., help="Annotation project (YAML)."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config key."),
+) -> None:
+    """Krippendorff's α per frame and target over the sentences two or more annotators labelled."""
+    store, schema = read_project(load_annotate_config(project, list(set_)))
+    with store:
+        rows = agreement(store, schema)
+    typer.echo("label\tkind\talpha\titems\tdisagreements")
+    for row in rows:
+        alpha = "-" if row.alpha is None else f"{row.alpha:.3f}"
+        reason = f"\t({row.reason})" if row.reason else ""
+        typer.echo(f"{row.label}\t{row.kind}\t{alpha}\t{row.items}\t{row.disagreements}{reason}")
+
+
+@app.command("annotate-export")
+@_friendly
+def annotate_export_cmd(
+    project: Path = typer.Argument(..., help="Annotation project (YAML)."),
+    output: Path = typer.Option(..., help="New .jsonl file to write."),
+    annotator: Optional[str] = typer.Option(None, help="Only this annotator's answers."),  # noqa: UP045
+    history: bool = typer.Option(False, "--history", help="Add each item's logged actions."),
+    set_: list[str] = typer.Option([], "--set", help="Override a config key."),
+) -> None:
+    """Write the labels as canonical JSONL: the decision where adjudicated, else the agreed (or
+    first) annotator's label, with `selection`, `adjudicated` and `annotators`."""
+    _setup_logging(quiet=False)
+    store, _ = read_project(load_annotate_config(project, list(set_)))
+    with store:
+        n = export_labels(store, output, annotator=annotator, with_history=history)
+    typer.echo(f"{n} labelled sentences written to {output}")
 
 
 def main() -> None:

@@ -52,6 +52,15 @@ def test_compare_acc_undefined_when_classifier_is_chance() -> None:
     assert np.isnan(adjusted_estimate(np.array([0.5, 0.5]), confusion)).all()
 
 
+def test_compare_acc_undefined_when_classifier_is_worse_than_chance() -> None:
+    """tpr 0 < fpr 0.01 (found none of 6 true cases, 5 false alarms in 480: the packaged model
+    on UN dev for `isolation`): solving would turn a naive 0% into 100%; it must be NaN."""
+    confusion = np.array([[469.0, 5.0], [6.0, 0.0]])
+    assert np.isnan(adjusted_estimate(np.array([1.0, 0.0]), confusion)).all()
+    three = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6]])  # class 2 not separated
+    assert np.isnan(adjusted_estimate(np.array([0.4, 0.2, 0.4]), three * 50)).all()
+
+
 def test_compare_design_estimate_adds_mean_residual() -> None:
     # mean prediction 0.4; gold residuals +0.5 and -0.1 over 2 gold sentences -> 0.4 + 0.2
     est = design_estimate(np.array([4.0]), np.array([10.0]), np.array([0.4]), np.array([2.0]))

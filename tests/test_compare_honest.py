@@ -108,6 +108,8 @@ def test_un_default_report_never_shows_an_unsupported_zero(tmp_path: Path) -> No
     shown_zero = re.compile(r"^(≈?0(\.0)?%?( \[0\.0%, 0\.0%\])?( †)?( · naive .*)?|.*floor.*)$")
     bad = [(h, c) for h, c in cells if h not in ("naive", "sentences") and shown_zero.match(c)]
     assert not bad, bad[:5]
+    ceiling = [(h, c) for h, c in cells if h != "naive" and c.startswith("100.0% [100.0%, 100.0%]")]
+    assert not ceiling, ceiling[:5]  # a correction stuck at 100% is as unsupported as at 0
     unresolved = [c for _, c in cells if c.startswith("not resolvable (naive ")]
     assert any("clips at 0" in c for c in unresolved)
     assert any("do not separate the classes" in c for c in unresolved)

@@ -40,7 +40,8 @@ from framing.classifier import FramingClassifier
 from framing.data import Example, example_to_dict, read_examples
 from framing.errors import ConfigError
 from framing.labels import LabelSchema, load_schema
-from framing.models.encoder import SentenceEncoder, resolve_base
+from framing.models.bases import resolve_base
+from framing.models.encoder import SentenceEncoder
 from framing.readers import iter_records
 
 logger = logging.getLogger(__name__)
@@ -143,8 +144,6 @@ def pick(draw: BaseModel, texts: Sequence[str], where: str) -> Picked:
         if draw.embedding == "tfidf":
             scores = tfidf_similarity(texts, draw.description)
             return top(scores, draw.n, f"enriched:similarity:{draw.name}")
-        # resolve_base comes through models.encoder, which imports it from wherever it lives
-        # (torch_common before, models.bases after main moved it), so both layouts work.
         encoder = SentenceEncoder(resolve_base("default"))
         vectors = encoder.encode([*texts, draw.description])
         return top(vectors[:-1] @ vectors[-1], draw.n, f"enriched:embedding:{draw.name}")

@@ -142,7 +142,9 @@ def adjusted_estimate(q: np.ndarray, confusion: np.ndarray, min_det: float = 1e-
         confusion: (..., K, K) counts or rates with rows = true class, columns = predicted class;
             rows are normalised here. Broadcasts against q's leading axes.
         min_det: below this |det R| the correction is undefined (the classifier does not separate
-            the classes) and the result is NaN.
+            the classes) and the result is NaN. It is NaN too where some class is predicted at
+            least as often from another true class as from its own (e.g. tpr <= fpr): solving
+            would then turn "nothing observed" into "everything present".
 
     Returns:
         (..., K) shares, negatives clipped to 0 and renormalised (as QuaPy's ACC does). For
@@ -153,7 +155,10 @@ def adjusted_estimate(q: np.ndarray, confusion: np.ndarray, min_det: float = 1e-
         rates = confusion / confusion.sum(axis=-1, keepdims=True)
     k = rates.shape[-1]
     det = np.linalg.det(np.nan_to_num(rates, nan=0.0))
-    bad = ~np.isfinite(rates).all(axis=(-1, -2)) | (np.abs(det) < min_det)
+    diagonal = np.diagonal(np.nan_to_num(rates, nan=0.0), axis1=-2, axis2=-1)
+    off = np.nan_to_num(rates, nan=0.0) - np.eye(k) * 2.0  # diagonal pushed below any rate
+    inverted = (off.max(axis=-2) >= diagonal).any(axis=-1)
+    bad = ~np.isfinite(rates).all(axis=(-1, -2)) | (np.abs(det) < min_det) | inverted
     safe = np.where(bad[..., None, None], np.eye(k), rates)
     rt = np.swapaxes(safe, -1, -2)
     q = np.asarray(q, dtype=np.float64)

@@ -114,3 +114,17 @@ def test_un_default_report_never_shows_an_unsupported_zero(tmp_path: Path) -> No
     assert any("clips at 0" in c for c in unresolved)
     assert any("do not separate the classes" in c for c in unresolved)
     assert all(re.match(r"not resolvable \(naive \d+\.\d%\): \S", c) for c in unresolved)
+
+
+def test_compare_cell_stuck_at_either_bound_is_not_resolvable() -> None:
+    """A corrected share whose interval reads [0.0%, 0.0%] or [100.0%, 100.0%] is a bound set by
+    the error rates (the other classes clipped), not a measurement; a naive share is counted."""
+    from framing.compare.results import Cell
+
+    def cell(estimator: str, low: float, high: float) -> Cell:
+        return Cell(high, low, high, estimator, False, 120, 4, "", naive=0.977)
+
+    assert "clips at 100%" in cell("corrected", 1.0, 1.0).unresolvable
+    assert "clips at 0" in cell("design", 0.0, 0.0).unresolvable
+    assert cell("naive", 1.0, 1.0).unresolvable == ""
+    assert cell("corrected", 0.97, 1.0).unresolvable == ""

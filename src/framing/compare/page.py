@@ -30,9 +30,10 @@ KEY = (
     "the correction cannot resolve reads 'not resolvable', with the naive share and the reason: "
     "the corrected estimate clipped at 0 in (nearly) every bootstrap resample, so that its "
     "interval would read [0.0%, 0.0%] (the model labels fewer sentences there than its dev "
-    "false-positive rate alone would produce), the dev confusion "
-    "matrix is near singular (the model does not separate the classes), or the cell has too few "
-    "gold sentences. Such a cell is never shown as 0."
+    "false-positive rate alone would produce) or at 100% (every other class clipped at 0), "
+    "the dev confusion matrix does not separate the classes (near singular, or a class "
+    "predicted at least as often from another true class as from its own), or the cell has too "
+    "few gold sentences. Such a cell is never shown as 0 or 100%."
 )
 
 # -- formatting ------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ class Cell:
     @property
     def unresolvable(self) -> str:
         """Why the correction cannot resolve this cell ('' when it can, for naive cells and for
-        empty ones): it clipped at 0 in every resample, the dev confusion matrix is near
+        empty ones): it clipped at 0 (or 100%) in every resample, the dev confusion matrix is near
         singular, or too few gold sentences (with no corrected estimate to stand in)."""
         if self.estimator == "naive" or self.n_sentences == 0 or self.note == "no sentences":
             return ""
@@ -86,6 +86,9 @@ class Cell:
             # The interval would read [0.0%, 0.0%]: the estimate clipped at 0 in (nearly)
             # every resample, a floor set by the error rates, not a measured share.
             return f"{self.estimator} clips at 0 in (nearly) every resample"
+        if self.low > 1 - _SHOWN_ZERO:
+            # [100.0%, 100.0%]: every other class clipped at 0, so this one is a ceiling.
+            return f"{self.estimator} clips at 100% in (nearly) every resample"
         return ""
 
 

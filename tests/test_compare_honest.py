@@ -128,3 +128,17 @@ def test_compare_cell_stuck_at_either_bound_is_not_resolvable() -> None:
     assert "clips at 0" in cell("design", 0.0, 0.0).unresolvable
     assert cell("naive", 1.0, 1.0).unresolvable == ""
     assert cell("corrected", 0.97, 1.0).unresolvable == ""
+
+
+def test_compare_heatmap_cells_follow_the_table_rule() -> None:
+    """The heat-map annotates an unresolvable cell the way the table does (with its naive
+    share), never as '0.0% [0.0, 0.0]'; a resolvable one shows estimate and interval."""
+    from framing.compare.plots import _cell_text
+    from framing.compare.results import Cell
+
+    floor = Cell(0.0, 0.0, 0.0, "corrected", True, 300, 3, "", naive=0.016)
+    assert _cell_text(floor) == "not\nresolvable\n(naive 1.6%)"
+    fine = Cell(0.05, 0.02, 0.08, "design", False, 300, 3, "", naive=0.04)
+    assert _cell_text(fine) == "5.0%\n[2.0, 8.0]"
+    empty = Cell(float("nan"), float("nan"), float("nan"), "design", False, 0, 0, "no sentences")
+    assert _cell_text(empty) == "no data"

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from framing.compare.results import HeadlineTable
+from framing.compare.results import Cell, HeadlineTable
 from framing.compare.tables import ALL
 
 
@@ -28,6 +28,17 @@ def _png(fig: Any) -> str:
 def short_label(label: str) -> str:
     """A label without its `frame:` prefix."""
     return label.split(":", 1)[1] if label.startswith("frame:") else label
+
+
+def _cell_text(cell: Cell) -> str:
+    """A heat-map cell: estimate and interval, or why there is none (never a bare 0%)."""
+    if not math.isfinite(cell.estimate) and not cell.unresolvable:
+        return "no data"
+    if cell.unresolvable:
+        naive = f"\n(naive {100 * cell.naive:.1f}%)" if math.isfinite(cell.naive) else ""
+        return "not\nresolvable" + naive
+    interval = f"[{100 * cell.low:.1f}, {100 * cell.high:.1f}]"
+    return f"{100 * cell.estimate:.1f}%\n{interval}" + ("†" if cell.fallback else "")
 
 
 def heatmap(
@@ -49,13 +60,8 @@ def heatmap(
     for i, (source, group) in enumerate(rows):
         for j, label in enumerate(frames):
             cell = table.cell(level, source, group, ALL, label)
-            values[i, j] = cell.estimate
-            texts[i][j] = (
-                "no data"
-                if not math.isfinite(cell.estimate)
-                else f"{100 * cell.estimate:.1f}%\n[{100 * cell.low:.1f}, {100 * cell.high:.1f}]"
-                + ("†" if cell.fallback else "")
-            )
+            values[i, j] = cell.estimate if not cell.unresolvable else math.nan
+            texts[i][j] = _cell_text(cell)
     fig, ax = plt.subplots(figsize=(1.8 + 1.9 * len(frames), 0.9 + 0.55 * len(rows)))
     masked = np.ma.masked_invalid(values)
     image = ax.imshow(
@@ -104,8 +110,8 @@ def stance_plot(
     for k, cls in enumerate(shown):
         for i, (source, group) in enumerate(rows):
             cell = table.cell(level, source, group, ALL, f"stance:{target}:{cls}")
-            if not math.isfinite(cell.estimate):
-                continue
+            if not math.isfinite(cell.estimate) or cell.unresolvable:
+                continue  # the table beside the plot says why
             y = i + (k - (len(shown) - 1) / 2) * 0.18
             ax.errorbar(
                 cell.estimate,
@@ -144,10 +150,15 @@ def trend_plot(
     fig, axes = plt.subplots(nrows, cols, figsize=(6 * cols, 3.2 * nrows), squeeze=False)
     for ax, label in zip(axes.ravel(), frames, strict=False):
         for group in groups:
-            points = [table.cell(level, ALL, group, p, label) for p in periods]
+            cells = [table.cell(level, ALL, group, p, label) for p in periods]
+            # An unresolvable period is a gap in the line (NaN), never a point at 0.
+            est, low, high = (
+                [math.nan if c.unresolvable else getattr(c, part) for c in cells]
+                for part in ("estimate", "low", "high")
+            )
             x = list(range(len(periods)))
-            ax.plot(x, [c.estimate for c in points], marker="o", ms=3, label=group)
-            ax.fill_between(x, [c.low for c in points], [c.high for c in points], alpha=0.15)
+            ax.plot(x, est, marker="o", ms=3, label=group)
+            ax.fill_between(x, low, high, alpha=0.15)
         ax.set_xticks(range(len(periods)), periods, rotation=45, fontsize=7)
         ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
         ax.set_title(short_label(label), fontsize=10)

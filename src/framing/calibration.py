@@ -53,6 +53,15 @@ def _temperature(proba: np.ndarray, gold: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
 
 
+def _stance_gold(
+    examples: Sequence[Example], target: str, schema: LabelSchema
+) -> tuple[list[int], np.ndarray]:
+    """The rows labelled for `target` and their gold class indices."""
+    rows = [i for i, ex in enumerate(examples) if ex.stance and target in ex.stance]
+    labels = [schema.stance_labels.index(examples[i].stance[target]) for i in rows]  # type: ignore[index]
+    return rows, np.array(labels, dtype=int)
+
+
 def fit_calibration(
     proba: Probabilities, examples: Sequence[Example], schema: LabelSchema
 ) -> dict[str, Any]:
@@ -64,13 +73,8 @@ def fit_calibration(
         frames[frame] = list(_platt(_logit(proba.frames[rows, j]), y)) if rows else [1.0, 0.0]
     stance = {}
     for target in schema.targets:
-        labelled = [
-            (i, ex.stance[target])
-            for i, ex in enumerate(examples)
-            if ex.stance and target in ex.stance
-        ]
-        gold = np.array([schema.stance_labels.index(label) for _, label in labelled], dtype=int)
-        stance[target] = _temperature(proba.stance[target][[i for i, _ in labelled]], gold)
+        rows, gold = _stance_gold(examples, target, schema)
+        stance[target] = _temperature(proba.stance[target][rows], gold)
     return {"frames": frames, "stance": stance}
 
 
@@ -107,15 +111,10 @@ def calibration_errors(
         frames[frame] = round(expected_calibration_error(proba.frames[rows, j], gold, bins), 6)
     stance = {}
     for target in proba.stance:
-        labelled = [
-            (i, ex.stance[target])
-            for i, ex in enumerate(examples)
-            if ex.stance and target in ex.stance
-        ]
-        if not labelled:
+        rows, gold = _stance_gold(examples, target, schema)
+        if not rows:
             continue
-        p = proba.stance[target][[i for i, _ in labelled]]
-        gold = np.array([schema.stance_labels.index(label) for _, label in labelled])
+        p = proba.stance[target][rows]
         correct = (p.argmax(1) == gold).astype(float)
         stance[target] = round(expected_calibration_error(p.max(1), correct, bins), 6)
     return {"frames": frames, "stance": stance}

@@ -74,8 +74,9 @@ def _card(run: Path, index: dict[str, Any], metrics: dict[str, Any], size_mb: fl
         "- Probabilities calibrated on dev (Platt per frame, a temperature per target); "
         "frame thresholds tuned on dev: "
         + ", ".join(f"{k} {v:.2f}" for k, v in index["thresholds"].items()),
-        f"- Built by `make default-model` (configs/geopolitics.yaml: data, model and training "
-        f"settings) from run `{run.name}`; the run's resolved config is in framing.json.",
+        f"- Trained with the data, model and training settings of configs/geopolitics.yaml "
+        f"(run `{run.name}`; its resolved config is `trained_with` in framing.json); "
+        "`make default-model` rebuilds it.",
         "",
         "## Training data",
         "UN General Debate sentences (public domain; enriched sample, split by speech), the "
@@ -100,8 +101,8 @@ def _card(run: Path, index: dict[str, Any], metrics: dict[str, Any], size_mb: fl
         "",
         "## Licence",
         "Weights: Apache-2.0 (base model) and the project's MIT licence for the fine-tuning; the "
-        "news_test training data is CC BY-NC 4.0, so treat the model as for non-commercial "
-        "research unless you rebuild it without that set.",
+        "Ukraine-news training data (data/news/train.jsonl) is CC BY-NC 4.0, so treat the "
+        "model as for non-commercial research unless you rebuild it without that set.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -129,11 +130,17 @@ def build(run: Path, model_name: str, dest: Path) -> dict[str, Any]:
         index = read_index(folder)
         (folder / "README.md").write_text(_card(run, index, metrics, size_mb), encoding="utf-8")
         kept = {k: v for k, v in index.items() if k not in ("format", "versions", "files")}
+        params = {k: v for k, v in kept["params"].items() if k != "base"}  # a builder's path
         write_index(
             folder,
             {
                 **kept,
-                "exported_from": {"run": run.name, "model": model_name},
+                "params": params,
+                "exported_from": {  # the torch index's hash, not the temporary path
+                    **{k: v for k, v in kept["exported_from"].items() if k != "path"},
+                    "run": run.name,
+                    "model": model_name,
+                },
                 "trained_with": config_to_dict(config),
             },
         )
@@ -141,6 +148,7 @@ def build(run: Path, model_name: str, dest: Path) -> dict[str, Any]:
             file.chmod(0o644)
         folder.chmod(0o755)
         old = dest.with_name(dest.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)  # left by a crash between the two renames
         if dest.exists():
             dest.rename(old)
         folder.rename(dest)

@@ -60,10 +60,13 @@ def test_calibration_lowers_ece_and_keeps_the_order():
     np.testing.assert_allclose(after.stance["russia"].sum(1), 1.0)
 
 
-def test_calibration_saved_and_loaded(tiny_examples, schema, tmp_path):
+def test_calibration_saved_and_loaded(tiny_examples, schema, tmp_path, monkeypatch):
+    import framing.calibration
+
+    monkeypatch.setattr(framing.calibration, "MIN_CLASS", 1)  # the fixture's dev is tiny
     clf = FramingClassifier("tfidf", schema=schema, model=model_params("tfidf", None))
     clf.fit(tiny_examples[:24], dev=tiny_examples[24:])
-    assert set(clf.calibration_["frames"]) == set(schema.frames)
+    assert clf.calibration_["frames"] and set(clf.calibration_["frames"]) <= set(schema.frames)
     texts = [ex.text for ex in tiny_examples]
     loaded = FramingClassifier.load(clf.save(tmp_path / "m"))
     assert loaded.calibration_ == clf.calibration_
@@ -89,4 +92,39 @@ def test_calibration_bad_numbers_in_framing_json_name_the_key(bad, tiny_examples
     (folder / INDEX).unlink()
     write_index(folder, json.loads(json.dumps(kept, allow_nan=True)))
     with pytest.raises(ModelError, match="calibration.frames.isolation"):
+        FramingClassifier.load(folder)
+
+
+def test_calibration_refit_keeps_what_a_new_dev_set_cannot_support(tiny_examples, schema):
+    """Re-calibrating on a dev set with no labels is an error; on one that lacks a frame's
+    positives, that frame keeps its fitted scaling and threshold."""
+    from framing.errors import DataError
+
+    clf = FramingClassifier("tfidf", schema=schema, model=model_params("tfidf", None))
+    clf.fit(tiny_examples[:24], dev=tiny_examples[24:])
+    clf.calibration_ = {"frames": {f: [2.0, -1.0] for f in schema.frames}, "stance": {}}
+    clf.thresholds_ = {f: 0.33 for f in schema.frames}
+    with pytest.raises(DataError, match="no labelled dev examples"):
+        clf.calibrate([Example(id="u", text="no labels here")])
+    no_isolation = [ex for ex in tiny_examples if "isolation" not in (ex.frames or ())]
+    clf.calibrate(no_isolation)
+    assert clf.calibration_["frames"]["isolation"] == [2.0, -1.0]
+    assert clf.thresholds_["isolation"] == 0.33
+
+
+@pytest.mark.parametrize(
+    "block",
+    [[1, 2], "x", {"frames": [1]}, {"frames": {"nonexistent": [1.0, 0.0]}}],
+)
+def test_calibration_malformed_block_is_one_model_error(block, tiny_examples, schema, tmp_path):
+    from framing.modelfolder import INDEX, read_index, write_index
+
+    clf = FramingClassifier("tfidf", schema=schema, model=model_params("tfidf", None))
+    folder = clf.fit(tiny_examples[:24], dev=tiny_examples[24:]).save(tmp_path / "m")
+    index = read_index(folder)
+    index["calibration"] = block
+    kept = {k: v for k, v in index.items() if k not in ("format", "versions", "files")}
+    (folder / INDEX).unlink()
+    write_index(folder, kept)
+    with pytest.raises(ModelError, match="calibration"):
         FramingClassifier.load(folder)

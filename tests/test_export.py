@@ -110,3 +110,32 @@ def test_export_cli_writes_a_verified_onnx_folder(
     (tmp_path / "x" / "framing.json").write_text(json.dumps(index))
     with pytest.raises(ModelError, match="does not list model.onnx"):
         FramingClassifier.load(tmp_path / "x")
+
+
+def test_export_halves_embedding_tables_and_still_agrees(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    """The fp16 embedding-table rewrite (which the shipped model needs to stay under 40 MB) is
+    exercised on the tiny graph: an fp16 table, a Cast after its lookup, the same labels."""
+    import json
+
+    import onnx
+
+    from framing.export import _halve_embedding_tables, export_onnx
+    from framing.modelfolder import GRAPH, INDEX, write_index
+
+    params = {**model_params("finetune", _tiny_transformer), "stance_input": "one_pass"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train=FAST_TRAIN)
+    clf.fit(tiny_examples[:24], dev=tiny_examples[24:])
+    folder = export_onnx(clf.save(tmp_path / "torch"), tmp_path / "onnx", quantize=False)
+    texts = [ex.text for ex in tiny_examples]
+    before = FramingClassifier.load(folder).predict_proba(texts)
+    _halve_embedding_tables(folder / GRAPH, min_bytes=0)
+    graph = onnx.load(str(folder / GRAPH)).graph
+    assert any(i.data_type == onnx.TensorProto.FLOAT16 for i in graph.initializer)
+    assert any(n.op_type == "Cast" for n in graph.node)
+    kept = json.loads((folder / INDEX).read_text())  # the graph changed: hash it again
+    (folder / INDEX).unlink()
+    write_index(folder, {k: v for k, v in kept.items() if k not in ("format", "versions", "files")})
+    after = FramingClassifier.load(folder).predict_proba(texts)
+    np.testing.assert_allclose(after.frames, before.frames, atol=1e-2)

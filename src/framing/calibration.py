@@ -9,6 +9,7 @@ any reader of `predict_proba` rely on. Stored as plain numbers in framing.json.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 
 from framing.data import Example
+from framing.errors import ModelError
 from framing.evaluation import expected_calibration_error
 from framing.labels import LabelSchema
 from framing.predictions import Probabilities
@@ -28,14 +30,17 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(slope, intercept) of a logistic fit of the label on the frame logit; identity when
-    the dev labels are all one class."""
-    if y.min() == y.max():
-        return 1.0, 0.0
+MIN_CLASS = 5  # fewer dev positives (or negatives) for a frame: too few to fit its scaling
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """(slope, intercept) of a logistic fit of the label on the frame logit; None when dev has
+    too few of either class to fit it (or the fit is not increasing)."""
+    if min(int(y.sum()), int(len(y) - y.sum())) < MIN_CLASS:
+        return None
     fit = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), y)
     slope = float(fit.coef_[0, 0])
-    return (slope, float(fit.intercept_[0])) if slope > 0 else (1.0, 0.0)
+    return (slope, float(fit.intercept_[0])) if slope > 0 else None
 
 
 def _temperature(proba: np.ndarray, gold: np.ndarray) -> float:
@@ -65,16 +70,20 @@ def _stance_gold(
 def fit_calibration(
     proba: Probabilities, examples: Sequence[Example], schema: LabelSchema
 ) -> dict[str, Any]:
-    """Platt parameters per frame and a temperature per target, from dev probabilities."""
+    """Platt parameters per frame and a temperature per target, from dev probabilities; a label
+    dev cannot support (too few of a class, no stance labels) is left out."""
     rows = [i for i, ex in enumerate(examples) if ex.frames is not None]
     frames = {}
     for j, frame in enumerate(schema.frames):
         y = np.array([frame in examples[i].frames for i in rows], dtype=int)  # type: ignore[operator]
-        frames[frame] = list(_platt(_logit(proba.frames[rows, j]), y)) if rows else [1.0, 0.0]
+        fitted = _platt(_logit(proba.frames[rows, j]), y) if rows else None
+        if fitted is not None:
+            frames[frame] = list(fitted)
     stance = {}
     for target in schema.targets:
         rows, gold = _stance_gold(examples, target, schema)
-        stance[target] = _temperature(proba.stance[target][rows], gold)
+        if len(rows) >= MIN_CLASS:
+            stance[target] = _temperature(proba.stance[target][rows], gold)
     return {"frames": frames, "stance": stance}
 
 
@@ -118,3 +127,46 @@ def calibration_errors(
         correct = (p.argmax(1) == gold).astype(float)
         stance[target] = round(expected_calibration_error(p.max(1), correct, bins), 6)
     return {"frames": frames, "stance": stance}
+
+
+def merge_calibration(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """`new` over `old`, label by label: what a new dev set could not fit keeps its old value."""
+    return {part: {**old.get(part, {}), **new.get(part, {})} for part in ("frames", "stance")}
+
+
+def calibration_from_index(
+    index: Mapping[str, Any], schema: LabelSchema, path: Path
+) -> dict[str, Any]:
+    """Calibration from a model folder's framing.json (absent in older folders: none): finite
+    numbers only, [slope > 0, intercept] per frame and a temperature > 0 per target."""
+    raw = index.get("calibration") or {}
+    parts = (
+        [raw]
+        if not isinstance(raw, dict)
+        else [raw, raw.get("frames") or {}, raw.get("stance") or {}]
+    )
+    if not all(isinstance(part, dict) for part in parts):
+        raise ModelError(
+            f"{path}: calibration in framing.json must be an object "
+            '{"frames": {frame: [slope, intercept]}, "stance": {target: temperature}}'
+        )
+    frames, stance = raw.get("frames") or {}, raw.get("stance") or {}
+    unknown = [f for f in frames if f not in schema.frames]
+    unknown += [t for t in stance if t not in schema.targets]
+    if unknown:
+        raise ModelError(f"{path}: calibration in framing.json names {unknown}, not in its schema")
+    pairs = [
+        *(("frames", k, v) for k, v in frames.items()),
+        *(("stance", k, v) for k, v in stance.items()),
+    ]
+    for part, name, value in pairs:
+        numbers = value if part == "frames" else [value]
+        ok = isinstance(numbers, list) and len(numbers) == (2 if part == "frames" else 1)
+        ok = ok and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers)
+        if not ok or not np.isfinite(numbers).all() or numbers[0] <= 0:
+            raise ModelError(
+                f"{path}: calibration.{part}.{name} in framing.json must be "
+                f"{'[slope > 0, intercept]' if part == 'frames' else 'a temperature > 0'}, "
+                f"found {value!r}"
+            )
+    return {"frames": dict(frames), "stance": dict(stance)} if raw else {}

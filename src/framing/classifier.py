@@ -11,7 +11,11 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
-from framing.calibration import apply_calibration, fit_calibration
+from framing.calibration import (
+    apply_calibration,
+    calibration_from_index,
+    fit_calibration,
+)
 from framing.config import ModelConfig, TrainConfig
 from framing.data import Example, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
@@ -221,10 +225,23 @@ class FramingClassifier:
         elsewhere can be re-calibrated for a new corpus's dev set."""
         self._check_fitted()
         examples = _as_examples(dev, self.schema_)
+        if not any(ex.frames is not None or ex.stance for ex in examples):
+            raise DataError("calibrate() got no labelled dev examples (no frames, no stance)")
         proba = self.predict_proba([ex.text for ex in examples], calibrated=False)
-        self.calibration_ = fit_calibration(proba, examples, self.schema_) if probabilities else {}
+        old = self.calibration_ if probabilities else {}
+        new = fit_calibration(proba, examples, self.schema_) if probabilities else {}
+        # A label this dev set cannot support keeps what it had (calibration and threshold).
+        self.calibration_ = (
+            {part: {**old.get(part, {}), **new.get(part, {})} for part in ("frames", "stance")}
+            if probabilities
+            else {}
+        )
         proba = apply_calibration(proba, self.calibration_)
-        self.thresholds_ = tune_thresholds(proba.frames, examples, self.schema_.frames)
+        tuned = tune_thresholds(proba.frames, examples, self.schema_.frames)
+        seen = {f for ex in examples for f in ex.frames or ()}
+        self.thresholds_ = {
+            f: tuned[f] if f in seen else self.thresholds_.get(f, 0.5) for f in tuned
+        }
         return self
 
     def predict_proba(
@@ -350,7 +367,7 @@ class FramingClassifier:
         clf.runtime_ = runtime
         clf.schema_ = schema
         clf.thresholds_ = _thresholds(index, schema, path)
-        clf.calibration_ = _calibration(index, schema, path)
+        clf.calibration_ = calibration_from_index(index, schema, path)
         clf.history_ = []
         return clf
 
@@ -376,28 +393,6 @@ def _thresholds(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> di
             )
         out[frame] = float(value)
     return out
-
-
-def _calibration(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> dict[str, Any]:
-    """Calibration from framing.json (absent in older folders: none): finite numbers only,
-    [slope > 0, intercept] per frame and a temperature > 0 per target."""
-    raw = index.get("calibration") or {}
-    frames, stance = raw.get("frames") or {}, raw.get("stance") or {}
-    pairs = [
-        *(("frames", k, v) for k, v in frames.items()),
-        *(("stance", k, v) for k, v in stance.items()),
-    ]
-    for part, name, value in pairs:
-        numbers = value if part == "frames" else [value]
-        ok = isinstance(numbers, list) and len(numbers) == (2 if part == "frames" else 1)
-        ok = ok and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers)
-        if not ok or not np.isfinite(numbers).all() or numbers[0] <= 0:
-            raise ModelError(
-                f"{path}: calibration.{part}.{name} in framing.json must be "
-                f"{'[slope > 0, intercept]' if part == 'frames' else 'a temperature > 0'}, "
-                f"found {value!r}"
-            )
-    return {"frames": dict(frames), "stance": dict(stance)} if raw else {}
 
 
 def _check_training_data(

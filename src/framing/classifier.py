@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,21 @@ from framing.calibration import (
     apply_calibration,
     calibration_from_index,
     fit_calibration,
+    merge_calibration,
 )
 from framing.config import ModelConfig, TrainConfig
-from framing.data import Example, parse_record
+from framing.data import Example, check_training_data, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.evaluation import selection_scores, tune_thresholds
 from framing.files import atomic_dir
 from framing.labels import LabelSchema, format_validation_error
+from framing.languages import (
+    check_on_other_language,
+    detect_languages,
+    other_languages,
+    report_other_languages,
+    trained_languages,
+)
 from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities, predictions_from
@@ -138,6 +145,7 @@ class FramingClassifier:
     thresholds_: dict[str, float]
     calibration_: dict[str, Any] = {}  # noqa: RUF012  (class default: none; fit/load set it)
     history_: list[EpochInfo]
+    languages_: tuple[str, ...] = ()  # detected in training (>= 1% of texts); () = unknown
     runtime_: str = "torch"
 
     def _check_fitted(self) -> None:
@@ -201,10 +209,11 @@ class FramingClassifier:
         model_config, train_config = self._configs()
         train = _as_examples(examples, schema)
         dev_examples = _as_examples(dev, schema) if dev else None
-        _check_training_data(train, dev_examples, schema)
+        check_training_data(train, dev_examples, schema)
         backend = build_backend(model_config, schema, train_config)
         self.schema_ = schema
         self.history_ = []
+        self.languages_ = tuple(trained_languages([ex.text for ex in train]))
         scorer = _dev_scorer(schema, dev_examples)
         for info in backend.fit(train, dev_examples, show_progress=show_progress, score_dev=scorer):
             self.history_.append(info)
@@ -227,15 +236,12 @@ class FramingClassifier:
         examples = _as_examples(dev, self.schema_)
         if not any(ex.frames is not None or ex.stance for ex in examples):
             raise DataError("calibrate() got no labelled dev examples (no frames, no stance)")
-        proba = self.predict_proba([ex.text for ex in examples], calibrated=False)
+        texts = [ex.text for ex in examples]
+        proba = self.predict_proba(texts, calibrated=False, on_other_language="ignore")
         old = self.calibration_ if probabilities else {}
         new = fit_calibration(proba, examples, self.schema_) if probabilities else {}
         # A label this dev set cannot support keeps what it had (calibration and threshold).
-        self.calibration_ = (
-            {part: {**old.get(part, {}), **new.get(part, {})} for part in ("frames", "stance")}
-            if probabilities
-            else {}
-        )
+        self.calibration_ = merge_calibration(old, new) if probabilities else {}
         proba = apply_calibration(proba, self.calibration_)
         tuned = tune_thresholds(proba.frames, examples, self.schema_.frames)
         seen = {f for ex in examples for f in ex.frames or ()}
@@ -252,6 +258,7 @@ class FramingClassifier:
         batch_size: int | None = None,
         show_progress: bool = False,
         calibrated: bool = True,
+        on_other_language: str = "warn",
     ) -> Probabilities:
         """Frame probabilities and stance distributions, columns in the schema's fixed order;
         rescaled by the calibration fitted on dev unless `calibrated=False`.
@@ -260,10 +267,16 @@ class FramingClassifier:
             texts: a list of strings or a `datasets.Dataset` with a `text` column.
             targets: stance targets to ask about; defaults to the schema's. Free-text targets
                 (e.g. "NATO") need the `finetune` kind, which reads (target, sentence) pairs.
+            on_other_language: texts in a language the model was not trained for (detected,
+                see `languages_`) give one warning (`warn`), a DataError (`refuse`) or nothing.
         """
         self._check_fitted()
         texts = as_texts(texts, "predict_proba")
         targets = self._check_targets(targets)
+        mode = check_on_other_language(on_other_language)
+        if mode != "ignore" and self.languages_ and texts:
+            others = other_languages(detect_languages(texts), self.languages_)
+            report_other_languages(others, len(texts), self.languages_, mode)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
         schema = self.schema_
@@ -308,6 +321,7 @@ class FramingClassifier:
         targets: Sequence[str] | None = None,
         batch_size: int | None = None,
         show_progress: bool = False,
+        on_other_language: str = "warn",
     ) -> list[Prediction]:
         """Per sentence: the frames at or above their threshold, and the stance per target."""
         proba = self.predict_proba(
@@ -315,6 +329,7 @@ class FramingClassifier:
             targets=targets,
             batch_size=batch_size,
             show_progress=show_progress,
+            on_other_language=on_other_language,
         )
         return predictions_from(proba, self.thresholds_)
 
@@ -341,6 +356,7 @@ class FramingClassifier:
                     "thresholds": self.thresholds_,
                     "calibration": self.calibration_,
                     "params": self.backend_.params(),
+                    "languages": list(self.languages_),
                 },
             )
         return path
@@ -369,6 +385,7 @@ class FramingClassifier:
         clf.thresholds_ = _thresholds(index, schema, path)
         clf.calibration_ = calibration_from_index(index, schema, path)
         clf.history_ = []
+        clf.languages_ = _languages(index, path)
         return clf
 
     def __repr__(self) -> str:
@@ -395,37 +412,14 @@ def _thresholds(index: Mapping[str, Any], schema: LabelSchema, path: Path) -> di
     return out
 
 
-def _check_training_data(
-    train: Sequence[Example], dev: Sequence[Example] | None, schema: LabelSchema
-) -> None:
-    """Refuse data nothing can be learnt from; warn where the result would mislead."""
-    if not any(ex.frames is not None or ex.stance for ex in train):
-        raise DataError("fit() got no labelled examples: every example lacks frames and stance")
-    for where, items in (("example", train), ("dev example", dev or ())):
-        for i, ex in enumerate(items):
-            if not isinstance(ex.text, str) or not ex.text.strip():
-                raise DataError(f"{where} {i}: field 'text' must be a non-empty string")
-    labelled = [ex for ex in train if ex.frames is not None]
-    for frame in schema.frames:
-        positives = sum(frame in ex.frames for ex in labelled)  # type: ignore[operator]
-        if labelled and positives in (0, len(labelled)):
-            state = "no" if positives == 0 else "only"
-            warnings.warn(
-                f"frame {frame!r} has {state} positive training examples; its head can only "
-                f"predict a constant ({'never' if positives == 0 else 'always'} present)",
-                UserWarning,
-                stacklevel=3,
-            )
-    if dev:
-        seen = {ex.text for ex in train}
-        shared = sum(ex.text in seen for ex in dev)
-        if shared:
-            warnings.warn(
-                f"{shared} of {len(dev)} dev sentences are also training sentences; the chosen "
-                "epoch/C and frame thresholds will be tuned on training data and look too good",
-                UserWarning,
-                stacklevel=3,
-            )
+def _languages(index: Mapping[str, Any], path: Path) -> tuple[str, ...]:
+    """The training languages from framing.json (absent in older folders: unknown, ())."""
+    raw = index.get("languages") or []
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+        raise ModelError(
+            f"{path}: 'languages' in framing.json must be a list of language codes, found {raw!r}"
+        )
+    return tuple(raw)
 
 
 def _dev_scorer(

@@ -165,6 +165,9 @@ def predict_cmd(
     articles: bool = typer.Option(
         False, "--articles", help="Records are whole articles: split them into sentences."
     ),
+    on_other_language: str = typer.Option(
+        "warn", help="Texts in a language the model was not trained for: warn, refuse, ignore."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Predict frames and stance with probabilities; writes one JSON line per sentence. INPUT may
@@ -178,6 +181,7 @@ def predict_cmd(
         batch_size=batch_size,
         show_progress=not quiet,
         articles=articles,
+        on_other_language=on_other_language,
     )
     if output is not None:
         typer.echo(f"{n} predictions written to {output}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -15,6 +16,7 @@ from framing.labels import LabelSchema
 from framing.readers import describe, iter_records, names, one_line, shown
 
 __all__ = [
+    "check_training_data",
     "CANONICAL_FIELDS",
     "Example",
     "example_to_dict",
@@ -346,3 +348,36 @@ def to_hf_dataset(examples: Sequence[Example]) -> datasets.Dataset:
             "stance": [json.dumps(ex.stance) if ex.stance else None for ex in examples],
         }
     )
+
+
+def check_training_data(
+    train: Sequence[Example], dev: Sequence[Example] | None, schema: LabelSchema
+) -> None:
+    """Refuse data nothing can be learnt from; warn where the result would mislead."""
+    if not any(ex.frames is not None or ex.stance for ex in train):
+        raise DataError("fit() got no labelled examples: every example lacks frames and stance")
+    for where, items in (("example", train), ("dev example", dev or ())):
+        for i, ex in enumerate(items):
+            if not isinstance(ex.text, str) or not ex.text.strip():
+                raise DataError(f"{where} {i}: field 'text' must be a non-empty string")
+    labelled = [ex for ex in train if ex.frames is not None]
+    for frame in schema.frames:
+        positives = sum(frame in ex.frames for ex in labelled)  # type: ignore[operator]
+        if labelled and positives in (0, len(labelled)):
+            state = "no" if positives == 0 else "only"
+            warnings.warn(
+                f"frame {frame!r} has {state} positive training examples; its head can only "
+                f"predict a constant ({'never' if positives == 0 else 'always'} present)",
+                UserWarning,
+                stacklevel=3,
+            )
+    if dev:
+        seen = {ex.text for ex in train}
+        shared = sum(ex.text in seen for ex in dev)
+        if shared:
+            warnings.warn(
+                f"{shared} of {len(dev)} dev sentences are also training sentences; the chosen "
+                "epoch/C and frame thresholds will be tuned on training data and look too good",
+                UserWarning,
+                stacklevel=3,
+            )

@@ -17,7 +17,7 @@ from typing import Any
 from framing.classifier import FramingClassifier
 from framing.errors import FramingError
 from framing.files import atomic_dir, sha256
-from framing.modelfolder import GRAPH, HEADS, HEADS_META, INDEX, read_index, write_index
+from framing.modelfolder import GRAPH, HEADS, HEADS_META, INDEX, USEM3, read_index, write_index
 from framing.models.onnx import INPUTS
 
 
@@ -155,6 +155,11 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
             f"{model_dir}: only torch models of kind encoder or finetune can be exported "
             f"(this one is {index['kind']}{', already ONNX' if index.get('runtime') else ''})"
         )
+    if (index.get("params") or {}).get("base") == USEM3:
+        raise FramingError(
+            f"{model_dir}: an encoder with base '{USEM3}' cannot be exported to ONNX (it is a "
+            "numpy model, already torch-free); use the folder as it is"
+        )
     encoder, tokenizer = _torch_parts(FramingClassifier.load(model_dir))
     with atomic_dir(output) as tmp:
         fp32 = tmp / "fp32.onnx"
@@ -169,7 +174,7 @@ def export_onnx(model_dir: str | Path, output: str | Path, *, quantize: bool = T
         for name in (HEADS, HEADS_META):
             if (model_dir / name).is_file():
                 shutil.copy2(model_dir / name, tmp / name)
-        kept = ("kind", "schema", "thresholds", "calibration", "params")
+        kept = ("kind", "schema", "thresholds", "calibration", "params", "languages")
         write_index(
             tmp,
             {

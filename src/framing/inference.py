@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,12 @@ from framing.data import iter_records, read_examples
 from framing.errors import ConfigError, DataError, FramingError
 from framing.evaluation import evaluate
 from framing.files import atomic_file, write_json, write_jsonl
+from framing.languages import (
+    check_on_other_language,
+    detect_languages,
+    other_languages,
+    report_other_languages,
+)
 from framing.predictions import predictions_from, proba_row
 from framing.report import render_run_report
 from framing.runs import abandon_run, finish_run, start_run
@@ -143,6 +150,7 @@ def predict_file(
     show_progress: bool = False,
     chunk_size: int = 4096,
     articles: bool = False,
+    on_other_language: str = "warn",
 ) -> int:
     """Stream predictions with probabilities as JSONL; memory stays flat however long the input.
 
@@ -152,7 +160,12 @@ def predict_file(
 
     The output is written under a unique temporary name beside it, locked against a second
     writer, and renamed into place only when every row is written.
+
+    Each row carries `lang`, the detected language (ISO 639-1, or null when unsure). Texts in
+    a language the model was not trained for give one warning at the end (`warn`), stop the
+    run with one error line before anything is written (`refuse`), or pass (`ignore`).
     """
+    mode = check_on_other_language(on_other_language)
     if batch_size < 1:
         raise ConfigError(f"batch size must be a positive integer, got {batch_size}")
     if source != "-" and not Path(source).exists():
@@ -165,10 +178,15 @@ def predict_file(
         bar = stack.enter_context(
             tqdm(unit="sent", desc="predicting", file=sys.stderr, disable=not show_progress)
         )
-        n = 0
+        n, others = 0, Counter[str]()
         for chunk in _chunks(_read_texts(source, text_field, articles), chunk_size):
-            n += _write_chunk(clf, chunk, handle, targets, batch_size)
+            langs = detect_languages([text for _, text, _ in chunk])
+            others.update(other_languages(langs, clf.languages_))
+            if mode == "refuse":
+                report_other_languages(others, n + len(chunk), clf.languages_, mode)
+            n += _write_chunk(clf, chunk, langs, handle, targets, batch_size)
             bar.update(len(chunk))
+    report_other_languages(others, n, clf.languages_, mode)
     return n
 
 
@@ -187,18 +205,22 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 def _write_chunk(
     clf: FramingClassifier,
     chunk: list[Item],
+    langs: list[str | None],
     handle: IO[str],
     targets: Sequence[str] | None,
     batch_size: int,
 ) -> int:
     texts = [text for _, text, _ in chunk]
-    proba = clf.predict_proba(texts, targets=targets, batch_size=batch_size)
+    proba = clf.predict_proba(
+        texts, targets=targets, batch_size=batch_size, on_other_language="ignore"
+    )
     preds = predictions_from(proba, clf.thresholds)
     for i, ((ident, text, meta), pred) in enumerate(zip(chunk, preds)):
         row = {
             "id": ident,
             **meta,
             "text": text,
+            "lang": langs[i],
             "frames": pred.frames,
             "stance": pred.stance,
             "proba": proba_row(proba, i, digits=5),

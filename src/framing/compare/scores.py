@@ -18,8 +18,10 @@ from typing import Protocol
 
 import numpy as np
 
+from framing.classifier import FramingClassifier
 from framing.files import atomic_file, sha256
 from framing.labels import LabelSchema
+from framing.languages import detect_languages, other_languages, report_other_languages
 from framing.modelfolder import INDEX, file_hashes
 from framing.predictions import Probabilities
 
@@ -46,9 +48,17 @@ def score_texts(
     chunk = max(batch_size * 16, 512)
     frames, stance = [], []
     last: Probabilities | None = None
+    options = {}
+    if isinstance(model, FramingClassifier):  # one language check for the corpus, not per chunk
+        if model.languages_ and texts:
+            others = other_languages(detect_languages(texts), model.languages_)
+            report_other_languages(others, len(texts), model.languages_, "warn")
+        options = {"on_other_language": "ignore"}
     with tqdm(total=len(texts), desc=desc, unit="sent", disable=not show_progress) as bar:
         for start in range(0, len(texts), chunk):
-            last = model.predict_proba(texts[start : start + chunk], batch_size=batch_size)
+            last = model.predict_proba(
+                texts[start : start + chunk], batch_size=batch_size, **options
+            )
             frames.append(np.asarray(last.frames, dtype=np.float32))
             stance.append({t: np.asarray(v, dtype=np.float32) for t, v in last.stance.items()})
             bar.update(len(last))

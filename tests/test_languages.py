@@ -106,13 +106,27 @@ def test_load_refuses_malformed_languages(english_model, tmp_path):
     assert FramingClassifier.load(folder).languages_ == ()
 
 
-def test_compare_scoring_checks_the_corpus_language_once(english_model):
-    """A corpus scored in many chunks gives one language warning for all of it, not one per
-    chunk (the UN corpus is ~150 chunks)."""
-    from framing.compare.scores import score_texts
+def test_compare_checks_the_corpus_language_once_and_reports_the_mix(english_model):
+    """A corpus scored in many chunks gives one language warning for all of it (the UN corpus
+    is ~150 chunks), and the report's Languages section shows the mix per source."""
+    from framing.compare.page import Page
+    from framing.compare.scores import check_languages, language_mix, score_texts
+    from framing.compare.sections import languages as languages_section
+    from framing.data import Example
 
     texts = (SENTENCES["en"] * 300) + SENTENCES["ru"] * 2  # 604 texts: two chunks of 512
     with pytest.warns(UserWarning, match=r"4 of 604 texts .*ru 4") as caught:
+        found = check_languages(english_model, detect_languages(texts))
         proba = score_texts(english_model, texts, batch_size=8, show_progress=False, desc="x")
     assert len([w for w in caught if "languages this model" in str(w.message)]) == 1
     assert len(proba) == 604
+    examples = [
+        Example(id=str(i), text=t, source="TASS" if i >= 600 else "VOA")
+        for i, t in enumerate(texts)
+    ]
+    mix = language_mix(found, examples)
+    assert mix["all"] == {"en": 600, "ru": 4} and mix["TASS"] == {"ru": 4}
+    page = Page()
+    languages_section(page, {"languages": mix, "model": {"languages": ["en"]}})
+    text = "\n".join(page.md)
+    assert "## Languages" in text and "| TASS | 4 | ru 100.0% |" in text

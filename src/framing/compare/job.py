@@ -36,7 +36,15 @@ from framing.compare.estimates import (
 )
 from framing.compare.levels import Level, build_levels, estimate_levels
 from framing.compare.report import build_report
-from framing.compare.scores import Scorer, cache_file, cache_key, score_corpus, score_texts
+from framing.compare.scores import (
+    Scorer,
+    cache_file,
+    cache_key,
+    check_languages,
+    language_mix,
+    score_corpus,
+    score_texts,
+)
 from framing.compare.settings import Grouping, load_groups
 from framing.compare.summary import build_summary
 from framing.compare.syndication import (
@@ -52,6 +60,7 @@ from framing.config import CompareConfig
 from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.files import atomic_dir, dump_yaml, write_json, write_jsonl
+from framing.languages import detect_languages
 from framing.pretrained import resolve_model
 from framing.stats import document_index
 
@@ -109,6 +118,7 @@ def compare(
 
     started = time.perf_counter()
     texts = [ex.text for ex in corpus.read]
+    languages = check_languages(model, detect_languages(texts))
     proba = score_corpus(model, texts, config.batch_size, cache, show_progress)
     hard, soft = encode_predictions(proba, thresholds, columns)
     hard, soft = hard[corpus.keep], soft[corpus.keep]
@@ -118,7 +128,7 @@ def compare(
     found = _estimate(config, model, columns, thresholds, corpus, hard, soft)
     timings["estimate_s"] = time.perf_counter() - started
 
-    summary = _summary(config, model, found, columns, timings)
+    summary = _summary(config, model, found, columns, timings, languages)
     report_md, report_html = _write_folder(out, config, found, summary)
     logger.info("Comparison written to %s", out)
     return ComparisonResult(
@@ -229,8 +239,10 @@ def _summary(
     found: _Found,
     columns: LabelColumns,
     timings: dict[str, float],
+    languages: list[str | None],
 ) -> dict[str, Any]:
-    """summary.json (see `framing.compare.summary`), with the time each step took."""
+    """summary.json (see `framing.compare.summary`), with the time each step took and the
+    language mix of the compared sentences."""
     corpus = found.corpus
     summary = build_summary(
         config,
@@ -242,6 +254,8 @@ def _summary(
         [label for _, label in columns.reported()],
     )
     summary["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
+    kept = [lang for lang, k in zip(languages, corpus.keep, strict=True) if k]
+    summary["languages"] = language_mix(kept, corpus.examples)
     return summary
 
 

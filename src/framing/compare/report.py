@@ -21,6 +21,7 @@ from framing.compare.results import HeadlineTable, Results, number, read_results
 from framing.compare.sections import (
     chosen_contrasts,
     facets,
+    languages,
     naive_beside,
     naive_differences,
     scope,
@@ -329,6 +330,7 @@ def build_report(folder: str | Path) -> tuple[Path, Path]:
     chosen_contrasts(page, view.headline, results.differences)
     _trends(page, view, results.differences)
     syndication(page, summary, results.syndication)
+    languages(page, summary)
     _evidence(page, results.evidence)
     md_path, html_path = folder / "report.md", folder / "report.html"
     md_path.write_text("\n".join(page.md) + "\n", encoding="utf-8")

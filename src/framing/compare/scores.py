@@ -12,16 +12,18 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from framing.classifier import FramingClassifier
+from framing.data import Example
 from framing.files import atomic_file, sha256
 from framing.labels import LabelSchema
-from framing.languages import detect_languages, other_languages, report_other_languages
+from framing.languages import other_languages, report_other_languages
 from framing.modelfolder import INDEX, file_hashes
 from framing.predictions import Probabilities
 
@@ -48,12 +50,8 @@ def score_texts(
     chunk = max(batch_size * 16, 512)
     frames, stance = [], []
     last: Probabilities | None = None
-    options = {}
-    if isinstance(model, FramingClassifier):  # one language check for the corpus, not per chunk
-        if model.languages_ and texts:
-            others = other_languages(detect_languages(texts), model.languages_)
-            report_other_languages(others, len(texts), model.languages_, "warn")
-        options = {"on_other_language": "ignore"}
+    # The corpus is checked once by `check_languages`, not chunk by chunk here.
+    options = {"on_other_language": "ignore"} if isinstance(model, FramingClassifier) else {}
     with tqdm(total=len(texts), desc=desc, unit="sent", disable=not show_progress) as bar:
         for start in range(0, len(texts), chunk):
             last = model.predict_proba(
@@ -130,6 +128,29 @@ def _save(path: Path, proba: Probabilities, texts_digest: str) -> None:
             texts_sha256=np.array(texts_digest),
             **{f"stance_{i}": proba.stance[t] for i, t in enumerate(targets)},
         )
+
+
+def check_languages(model: Scorer, languages: list[str | None]) -> list[str | None]:
+    """One warning for the whole corpus when some of it is in languages the model was not
+    trained for (models that record their training languages only); returns `languages`."""
+    if isinstance(model, FramingClassifier) and model.languages_:
+        others = other_languages(languages, model.languages_)
+        report_other_languages(others, len(languages), model.languages_, "warn")
+    return languages
+
+
+def language_mix(
+    languages: Sequence[str | None], examples: Sequence[Example]
+) -> dict[str, dict[str, int]]:
+    """Sentences per detected language ('unsure' where the detector is), overall ('all') and
+    per source."""
+    mix: dict[str, Counter[str]] = {"all": Counter()}
+    for lang, ex in zip(languages, examples, strict=True):
+        source = str(ex.source)
+        name = lang or "unsure"
+        mix["all"][name] += 1
+        mix.setdefault(source, Counter())[name] += 1
+    return {key: dict(counts.most_common()) for key, counts in mix.items()}
 
 
 def score_corpus(

@@ -105,6 +105,35 @@ def syndication(page: Page, summary: dict[str, Any], rows: Sequence[dict[str, st
     )
 
 
+def languages(page: Page, summary: dict[str, Any], top: int = 20) -> None:
+    """The language mix of the corpus (lingua, per sentence) and of its largest sources, so a
+    reader sees where the model reads text in languages it was not trained for."""
+    mix = summary.get("languages") or {}
+    overall = mix.get("all") or {}
+    total = sum(overall.values())
+    if not total:
+        return
+
+    def shares(counts: dict[str, int]) -> str:
+        n = sum(counts.values())
+        return ", ".join(f"{lang} {pct(c / n)}" for lang, c in list(counts.items())[:4])
+
+    trained = summary.get("model", {}).get("languages") or []
+    page.section("Languages")
+    page.para(
+        f"Detected language of each sentence (lingua, offline): {shares(overall)}. "
+        + (f"The model was trained on: {', '.join(trained)}. " if trained else "")
+        + "Sources with the most sentences:"
+    )
+    sources = sorted(
+        ((s, c) for s, c in mix.items() if s != "all"), key=lambda item: -sum(item[1].values())
+    )
+    page.table(
+        ["source", "sentences", "languages"],
+        [[source, f"{sum(c.values()):,}", shares(c)] for source, c in sources[:top]],
+    )
+
+
 def scope(page: Page, summary: dict[str, Any]) -> None:
     """The date window and the correction the headline numbers use."""
     window = summary.get("window")

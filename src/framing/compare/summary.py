@@ -28,11 +28,17 @@ def build_summary(
     headline = config.headline_estimator()
     thresholds = dict(getattr(model, "thresholds", {}) or {})
     kind = str(getattr(model, "kind", "unknown"))
+    trained = list(getattr(model, "languages_", ()) or ())
     gold = config.gold_sample
     return {
         "name": config.name,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"path": str(config.model), "kind": kind, "thresholds": thresholds},
+        "model": {
+            "path": str(config.model),
+            "kind": kind,
+            "thresholds": thresholds,
+            "languages": trained,
+        },
         "corpus": {"path": str(config.corpus), "segmented": config.segment},
         "n_sentences": counts["n_sentences"],
         "n_docs": documents.n_docs,

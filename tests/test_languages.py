@@ -116,7 +116,8 @@ def test_compare_checks_the_corpus_language_once_and_reports_the_mix(english_mod
 
     texts = (SENTENCES["en"] * 300) + SENTENCES["ru"] * 2  # 604 texts: two chunks of 512
     with pytest.warns(UserWarning, match=r"4 of 604 texts .*ru 4") as caught:
-        found = check_languages(english_model, detect_languages(texts))
+        found = detect_languages(texts)
+        check_languages(english_model, found)
         proba = score_texts(english_model, texts, batch_size=8, show_progress=False, desc="x")
     assert len([w for w in caught if "languages this model" in str(w.message)]) == 1
     assert len(proba) == 604

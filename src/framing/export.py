@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -120,9 +121,9 @@ def _halve_embedding_tables(graph_path: Path, min_bytes: int = 4_000_000) -> Non
         if init.data_type == onnx.TensorProto.FLOAT and len(init.raw_data) >= min_bytes
     }
     nodes = list(model.graph.node)
+    readers = Counter(name for node in nodes for name in node.input)
     for node in nodes:  # a table read by anything but one Gather (e.g. a tied head) stays fp32
-        users = [n for n in nodes if set(n.input) & set(node.input[:1])]
-        if node.op_type != "Gather" or node.input[0] not in tables or len(users) != 1:
+        if node.op_type != "Gather" or node.input[0] not in tables or readers[node.input[0]] != 1:
             continue
         table = tables.pop(node.input[0])
         half = numpy_helper.from_array(

@@ -118,7 +118,7 @@ def compare(
 
     started = time.perf_counter()
     texts = [ex.text for ex in corpus.read]
-    languages = check_languages(model, detect_languages(texts))
+    check_languages(model, corpus.languages)
     proba = score_corpus(model, texts, config.batch_size, cache, show_progress)
     hard, soft = encode_predictions(proba, thresholds, columns)
     hard, soft = hard[corpus.keep], soft[corpus.keep]
@@ -128,7 +128,7 @@ def compare(
     found = _estimate(config, model, columns, thresholds, corpus, hard, soft)
     timings["estimate_s"] = time.perf_counter() - started
 
-    summary = _summary(config, model, found, columns, timings, languages)
+    summary = _summary(config, model, found, columns, timings)
     report_md, report_html = _write_folder(out, config, found, summary)
     logger.info("Comparison written to %s", out)
     return ComparisonResult(
@@ -148,7 +148,8 @@ def compare(
 class _Corpus:
     """The corpus as read (`read`: in the window) and as compared (`examples`: without the wire
     copies under `count_once`; `keep` marks them in `read`), the groups file, the documents,
-    the compared levels and the chosen contrasts, and the wire copies found (None: `off`)."""
+    the compared levels and the chosen contrasts, the wire copies found (None: `off`) and the
+    detected language of each sentence of `read`."""
 
     read: list[Example]
     keep: np.ndarray
@@ -159,6 +160,7 @@ class _Corpus:
     chosen: list[Chosen]
     copies: Copies | None
     read_ids: frozenset[str]
+    languages: list[str | None]  # detected per sentence of `read`
 
 
 def _read_corpus(config: CompareConfig) -> _Corpus:
@@ -182,7 +184,10 @@ def _read_corpus(config: CompareConfig) -> _Corpus:
     levels = build_levels(documents, grouping.order if grouping else (), config.source_periods)
     chosen = resolve_contrasts(levels, config.contrasts)
     ids = frozenset(ex.id for ex in everything)
-    return _Corpus(read, keep, examples, grouping, documents, levels, chosen, copies, ids)
+    languages = detect_languages([ex.text for ex in read])
+    return _Corpus(
+        read, keep, examples, grouping, documents, levels, chosen, copies, ids, languages
+    )
 
 
 @dataclass(frozen=True)
@@ -239,7 +244,6 @@ def _summary(
     found: _Found,
     columns: LabelColumns,
     timings: dict[str, float],
-    languages: list[str | None],
 ) -> dict[str, Any]:
     """summary.json (see `framing.compare.summary`), with the time each step took and the
     language mix of the compared sentences."""
@@ -254,7 +258,7 @@ def _summary(
         [label for _, label in columns.reported()],
     )
     summary["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
-    kept = [lang for lang, k in zip(languages, corpus.keep, strict=True) if k]
+    kept = [lang for lang, k in zip(corpus.languages, corpus.keep, strict=True) if k]
     summary["languages"] = language_mix(kept, corpus.examples)
     return summary
 

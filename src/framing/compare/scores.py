@@ -130,13 +130,12 @@ def _save(path: Path, proba: Probabilities, texts_digest: str) -> None:
         )
 
 
-def check_languages(model: Scorer, languages: list[str | None]) -> list[str | None]:
+def check_languages(model: Scorer, languages: Sequence[str | None]) -> None:
     """One warning for the whole corpus when some of it is in languages the model was not
-    trained for (models that record their training languages only); returns `languages`."""
+    trained for (models that record their training languages only)."""
     if isinstance(model, FramingClassifier) and model.languages_:
         others = other_languages(languages, model.languages_)
         report_other_languages(others, len(languages), model.languages_, "warn")
-    return languages
 
 
 def language_mix(

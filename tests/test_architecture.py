@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
         "framing.export",
         "framing.compare",
         "framing.annotate",
+        "framing.scoring",
     },
     {"framing.report"},
     {"framing.classifier"},

@@ -29,6 +29,7 @@ from framing.config import load_config
 from framing.errors import FramingError
 from framing.export import export_onnx
 from framing.inference import evaluate_model, predict_file
+from framing.scoring import EngineOptions, score
 from framing.training import check, train
 
 app = typer.Typer(
@@ -185,6 +186,58 @@ def predict_cmd(
     )
     if output is not None:
         typer.echo(f"{n} predictions written to {output}", err=True)
+
+
+@app.command("score")
+@_friendly
+def score_cmd(
+    corpus: Path = typer.Argument(
+        ..., help="JSONL, CSV (gzipped or not), Parquet, a saved dataset or a folder of articles."
+    ),
+    output: Path = typer.Option(..., help="Scored folder; rerun the same command to resume."),
+    model: str = typer.Option("geopolitics", help="Model folder or packaged model name."),
+    engine: str = typer.Option("local", help="local (this process) or ray (Ray Data)."),
+    workers: Optional[int] = typer.Option(None, help="Ray actors (default: one per CPU)."),  # noqa: UP045
+    cpus_per_worker: float = typer.Option(1.0, help="CPUs each Ray actor reserves."),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address (default: local)."),  # noqa: UP045
+    shard_size: int = typer.Option(50_000, help="Sentences per Parquet shard."),
+    batch_size: int = typer.Option(64, help="Sentences per model batch."),
+    field: list[str] = typer.Option([], help="Column mapping CANONICAL=COLUMN, e.g. text=body."),
+    segment: bool = typer.Option(False, "--segment", help="Records are whole documents: split."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Score every sentence of CORPUS into Parquet shards (predictions and probabilities per
+    sentence), resumable after any interruption; `compare` reads the folder via `scores:`."""
+    _setup_logging(quiet)
+    options = EngineOptions(engine, workers, cpus_per_worker, address, batch_size=batch_size)
+    fields = _field_mapping(field)
+    result = score(
+        corpus,
+        model,
+        output,
+        fields=fields,
+        segment=segment,
+        shard_size=shard_size,
+        options=options,
+        show_progress=not quiet,
+    )
+    typer.echo(
+        f"{result.n_rows} sentences in {result.n_shards} shards ({result.n_scored} scored now, "
+        f"{result.seconds:.1f} s)",
+        err=True,
+    )
+    typer.echo(str(result.output))
+
+
+def _field_mapping(items: list[str]) -> dict[str, str]:
+    """--field CANONICAL=COLUMN items as a mapping."""
+    out = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        if not sep or not name or not column:
+            raise FramingError(f"--field {item!r}: expected CANONICAL=COLUMN, e.g. text=body")
+        out[name] = column
+    return out
 
 
 @app.command("compare")

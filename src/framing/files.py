@@ -114,6 +114,17 @@ def sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def readable_by_all(path: str | Path) -> None:
+    """Give a file made by mkstemp (mode 0600) the mode a plain `open` would (0666 less umask)."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def _check_parent(path: Path) -> None:
     parent = path.parent
     if parent.exists() and not parent.is_dir():
@@ -189,6 +200,7 @@ def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             encoding = None if "b" in mode else "utf-8"
             with os.fdopen(fd, mode, encoding=encoding) as handle:
                 yield handle
+            readable_by_all(tmp)
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""Data file formats: JSONL and CSV, optionally gzipped, read line by line as UTF-8.
+"""Data file formats: JSONL and CSV, optionally gzipped, read line by line as UTF-8, and Parquet
+read row group by row group (a Parquet file's "line N" is its N-th row).
 
 Every problem (bytes that are not UTF-8, a broken gzip stream, a line that is not a JSON object,
 a ragged CSV row, a renamed column that is missing) is one `DataError` naming the file and line.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import gzip
 import json
 import re
@@ -20,6 +22,7 @@ from framing.errors import DataError
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".ndjson")
 CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet",)
 _CR_ONLY = re.compile(r"(?<=\r)(?!\n)")  # split after a bare carriage return (old Mac endings)
 _BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines splits on
 
@@ -76,16 +79,18 @@ def names(items: Any) -> str:
 
 
 def file_format(path: Path) -> str:
-    """'jsonl' or 'csv' from the file name (case-insensitive), else a DataError."""
+    """'jsonl', 'csv' or 'parquet' from the file name (case-insensitive), else a DataError."""
     suffixes = [s.lower() for s in path.suffixes]
     ending = "".join(suffixes[-2:]) if suffixes[-1:] == [".gz"] else "".join(suffixes[-1:])
     if ending in JSONL_SUFFIXES:
         return "jsonl"
     if ending in CSV_SUFFIXES:
         return "csv"
+    if ending in PARQUET_SUFFIXES:
+        return "parquet"
     raise DataError(
         f"{path}: unsupported file type {ending or '(no suffix)'!r}; "
-        "expected .jsonl, .jsonl.gz, .csv or .csv.gz"
+        "expected .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet"
     )
 
 
@@ -192,6 +197,26 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     for line_no, line in iter_lines(path):
         if line.strip():
             yield line_no, parse_json_line(line, f"{path} line {line_no}")
+
+
+def _iso(value: Any) -> Any:
+    """A Parquet date or timestamp cell as an ISO string, as the JSONL and CSV readers give it."""
+    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+
+
+def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number from 1, row) of a Parquet file, one record batch in memory at a time."""
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+        row_no = 0
+        for batch in handle.iter_batches(batch_size=4096):
+            for row in batch.to_pylist():
+                row_no += 1
+                yield row_no, {k: _iso(v) for k, v in row.items()}
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(f"{path}: not a readable Parquet file ({one_line(str(exc))})") from None
 
 
 def _csv_text(path: Path) -> Iterator[str]:
@@ -328,7 +353,7 @@ def _check_fields(fields: Mapping[str, str], path: Path) -> None:
 def iter_records(
     path: str | Path, fields: Mapping[str, str] | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, record) from a .jsonl, .jsonl.gz, .csv or .csv.gz file.
+    """Yield (line number, record) from a .jsonl, .jsonl.gz, .csv, .csv.gz or .parquet file.
 
     Columns are renamed by `fields` (canonical name -> column) first; CSV label cells are then
     parsed into a `frames` list and a `stance` mapping. A file without records is an error.
@@ -341,13 +366,18 @@ def iter_records(
     kind = file_format(path)
     _check_fields(fields or {}, path)
     found = 0
-    for line_no, record in (_iter_jsonl if kind == "jsonl" else _iter_csv)(path):
+    rows = {"jsonl": _iter_jsonl, "csv": _iter_csv, "parquet": _iter_parquet}[kind](path)
+    for line_no, record in rows:
         where = f"{path} line {line_no}"
         record = remap(record, fields or {}, where)
         found += 1
         yield line_no, csv_labels(record, where) if kind == "csv" else record
     if not found:
-        what = "one JSON object per line" if kind == "jsonl" else "a header line, then rows"
+        what = {
+            "jsonl": "one JSON object per line",
+            "csv": "a header line, then rows",
+            "parquet": "a table with rows",
+        }[kind]
         raise DataError(
             f"{path}: no records found (the file is empty, blank or only a header); expected {what}"
         )

@@ -54,6 +54,8 @@ def draw_gold_sample(
         DataError: the corpus is invalid (as for `compare`).
     """
     kind = file_format(output)
+    if kind == "parquet":
+        raise ConfigError(f"{output}: a gold sample is edited by hand; expected .jsonl or .csv")
     if output.exists():
         raise ConfigError(f"{output} already exists; choose a new --output file")
     schema = schema or schema_of(config)

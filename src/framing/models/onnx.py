@@ -28,6 +28,13 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(-1, keepdims=True)
 
 
+def threads() -> int:
+    """Threads for one ONNX session: OMP_NUM_THREADS where set (Ray sets it to an actor's CPUs,
+    so two actors on two cores do not fight over them), else every core."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
+
+
 class OnnxBackend:
     """Inference-only backend over an exported graph; same outputs as the torch backends."""
 
@@ -41,7 +48,7 @@ class OnnxBackend:
         self.max_length = int(params.get("max_length", 128))
         self.batch_size = int(params.get("batch_size", 64))
         options = ort.SessionOptions()
-        options.intra_op_num_threads = os.cpu_count() or 1
+        options.intra_op_num_threads = threads()
         self.session = ort.InferenceSession(
             str(path / GRAPH), options, providers=["CPUExecutionProvider"]
         )

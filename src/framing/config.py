@@ -404,6 +404,7 @@ class CompareConfig(BaseModel):
     contrast_sources: int = Field(30, ge=2)
     source_periods: bool = False
     cache_dir: Path | None = Path(".cache/framing")
+    scores: Path | None = None  # a `framing score` folder of this corpus: read, not re-scored
     window: WindowConfig | None = None
     syndication: Annotated[  # YAML reads a bare `off` as false
         Literal["off", "count_all", "count_once"], BeforeValidator(lambda v: v or "off")

@@ -61,7 +61,10 @@ from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.files import atomic_dir, dump_yaml, write_json, write_jsonl
 from framing.languages import detect_languages
+from framing.modelfolder import INDEX
+from framing.predictions import Probabilities
 from framing.pretrained import resolve_model
+from framing.scoring.shards import model_digest, read_scores
 from framing.stats import document_index
 
 logger = logging.getLogger(__name__)
@@ -117,9 +120,8 @@ def compare(
     timings["read_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    texts = [ex.text for ex in corpus.read]
     check_languages(model, corpus.languages)
-    proba = score_corpus(model, texts, config.batch_size, cache, show_progress)
+    proba = _probabilities(config, model, corpus.read, cache, show_progress)
     hard, soft = encode_predictions(proba, thresholds, columns)
     hard, soft = hard[corpus.keep], soft[corpus.keep]
     timings["score_s"] = time.perf_counter() - started
@@ -290,6 +292,24 @@ def _new_output_folder(config: CompareConfig, output_dir: str | Path | None) -> 
             "Choose a new --output folder or remove the old one"
         )
     return out
+
+
+def _probabilities(
+    config: CompareConfig,
+    model: Scorer,
+    examples: list[Example],
+    cache: Path | None,
+    show_progress: bool,
+) -> Probabilities:
+    """The model's probabilities for the compared sentences: read from the scored folder
+    `scores` when the config names one (it must come from the same model), else scored now."""
+    if config.scores is None:
+        texts = [ex.text for ex in examples]
+        return score_corpus(model, texts, config.batch_size, cache, show_progress)
+    folder = resolve_model(config.model)
+    if not (folder / INDEX).is_file():
+        raise ConfigError("scores: reading a scored folder needs `model` to be a model folder")
+    return read_scores(config.scores, model_digest(folder), examples)
 
 
 def _model_and_cache(config: CompareConfig, model: Scorer | None) -> tuple[Scorer, Path | None]:

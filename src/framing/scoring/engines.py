@@ -4,7 +4,8 @@ and `ray` (Ray Data: `read_parquet` -> `map_batches` on an actor pool -> ordered
 Both run the same `BatchScorer` on the same staged shards and hand each finished shard to the
 same `deliver` callback, which checks its rows and writes it: the engine decides only where the
 model runs. With Ray the model is loaded once per actor; an actor that dies is restarted and
-its batch retried (`max_restarts`, `max_task_retries`), so a lost worker costs time, not rows.
+its batch retried (Ray Data's defaults for actor pools: unlimited restarts and retries), so a
+lost worker costs time, not rows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from framing.classifier import FramingClassifier
-from framing.errors import ConfigError
+from framing.errors import ConfigError, FramingError
 from framing.predictions import predictions_from
 from framing.scoring.shards import FRAME_PREFIX, STANCE_PREFIX
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
-RETRIES = 3  # restarts of a dead Ray actor, and retries of its batch
 
 
 class BatchScorer:
@@ -126,7 +126,6 @@ def run_ray(
 ) -> None:
     """Score the staged shards on a Ray Data actor pool and deliver each shard once all its
     rows are back (batches come back in order; a shard is complete when its count is)."""
-    import pyarrow as pa
 
     ray = _start_ray(options.address)
     workers = options.workers or max(
@@ -138,16 +137,30 @@ def run_ray(
     # Reading a staged shard is light: it reserves no CPU, or on a small machine the readers
     # would wait for CPUs held by the actors and the actors for rows from the readers.
     paths = [str(p) for _, p in inputs]
-    dataset = ray.data.read_parquet(paths, ray_remote_args={"num_cpus": 0}).map_batches(
+    dataset = ray.data.read_parquet(paths, num_cpus=0).map_batches(
         BatchScorer,
         fn_constructor_kwargs={"model": model, "batch_size": options.batch_size},
         batch_size=options.chunk_rows,
         batch_format="pyarrow",
         concurrency=(1, workers),  # grows once the file listing (1 CPU) is done
         num_cpus=options.cpus_per_worker,
-        max_restarts=RETRIES,
-        max_task_retries=RETRIES,
     )
+    try:
+        _collect(dataset, deliver, bar, shard_rows, shard_size)
+    except ray.exceptions.RayError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FramingError(
+            f"the Ray job failed ({type(exc).__name__}: {first}); the shards finished so far "
+            "are kept: fix the cause and rerun the same command to resume"
+        ) from exc
+
+
+def _collect(
+    dataset: Any, deliver: Deliver, bar: tqdm, shard_rows: Callable[[int], int], shard_size: int
+) -> None:
+    """Gather the scored batches into shards and deliver each one once it is whole."""
+    import pyarrow as pa
+
     waiting: dict[int, list[pa.Table]] = {}
     for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
         bar.update(batch.num_rows)

@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 from framing import __version__
 from framing.data import Example
 from framing.errors import ConfigError, DataError
-from framing.files import locked, sha256
-from framing.modelfolder import INDEX, read_index
+from framing.files import locked
+from framing.modelfolder import read_index
 from framing.pretrained import resolve_model
 from framing.scoring.engines import ENGINES, EngineOptions, run_local, run_ray
 from framing.scoring.shards import (
@@ -30,6 +30,7 @@ from framing.scoring.shards import (
     SHARDS,
     check_rows,
     intact,
+    model_digest,
     new_manifest,
     read_manifest,
     remove_partials,
@@ -53,11 +54,6 @@ class ScoreResult:
     n_shards: int
     n_scored: int
     seconds: float
-
-
-def model_digest(folder: Path) -> str:
-    """A model folder's identity: the hash of its framing.json, which lists every file's hash."""
-    return sha256(folder / INDEX)
 
 
 def _check_options(shard_size: int, options: EngineOptions) -> None:
@@ -101,6 +97,22 @@ def _open_folder(output: Path, identity: Mapping[str, Any], shard_size: int) -> 
             )
     logger.info("Resuming %s: %d shards done", output, len(manifest["shards"]))
     return manifest
+
+
+def _identity(
+    folder: Path, corpus: Path, fields: Mapping[str, str], segment: bool
+) -> dict[str, Any]:
+    """What a scored folder's rows depend on: the model and the corpus with its reading options."""
+    return {
+        "framing_version": __version__,
+        "model": {"path": str(folder), "digest": model_digest(folder)},
+        "corpus": {
+            "path": str(corpus),
+            "digest": corpus_digest(corpus, fields, segment),
+            "fields": dict(fields),
+            "segment": segment,
+        },
+    }
 
 
 def _shards_of(sentences: Iterator[Example], shard_size: int) -> Iterator[list[Example]]:
@@ -209,16 +221,7 @@ def score(
     read_index(folder)
     if not corpus.exists():
         raise ConfigError(f"corpus not found: {corpus}")
-    identity = {
-        "framing_version": __version__,
-        "model": {"path": str(folder), "digest": model_digest(folder)},
-        "corpus": {
-            "path": str(corpus),
-            "digest": corpus_digest(corpus, fields or {}, segment),
-            "fields": dict(fields or {}),
-            "segment": segment,
-        },
-    }
+    identity = _identity(folder, corpus, fields or {}, segment)
     manifest = _open_folder(output, identity, shard_size)
     with locked(output / "scoring"):
         remove_partials(output)

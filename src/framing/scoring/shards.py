@@ -29,6 +29,7 @@ import numpy as np
 from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.files import atomic_file, json_text, readable_by_all, sha256
+from framing.modelfolder import INDEX
 from framing.predictions import Probabilities
 
 if TYPE_CHECKING:
@@ -43,6 +44,11 @@ FORMAT = "framing-scores/1"
 SENTENCE_COLUMNS = ("row_id", "id", "doc_id", "source", "date", "text")
 FRAME_PREFIX = "proba:frame:"
 STANCE_PREFIX = "proba:stance:"
+
+
+def model_digest(folder: Path) -> str:
+    """A model folder's identity: the hash of its framing.json, which lists every file's hash."""
+    return sha256(folder / INDEX)
 
 
 def shard_name(k: int) -> str:

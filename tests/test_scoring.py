@@ -26,7 +26,7 @@ from framing.cli import app
 from framing.compare import compare, load_compare_config
 from framing.errors import ConfigError, DataError
 from framing.scoring import EngineOptions, score
-from framing.scoring.engines import BatchScorer
+from framing.scoring.engines import RowGroupScorer
 from framing.scoring.shards import MANIFEST, SHARDS, read_manifest, shard_name
 
 N_ROWS = 230
@@ -268,7 +268,7 @@ def test_ray_engine_gives_the_local_engines_rows(model_dir, corpus, tmp_path, lo
     assert _table(result.output).equals(local)
 
 
-class DiesOnce(BatchScorer):
+class DiesOnce(RowGroupScorer):
     """A scorer whose process kills itself (SIGKILL) on its first batch, once per test."""
 
     marker: str = ""
@@ -285,7 +285,7 @@ def test_ray_engine_survives_a_killed_worker(model_dir, corpus, tmp_path, local_
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests
     monkeypatch.setattr(DiesOnce, "marker", str(tmp_path / "killed"))
-    monkeypatch.setattr("framing.scoring.engines.BatchScorer", DiesOnce)
+    monkeypatch.setattr("framing.scoring.engines.RowGroupScorer", DiesOnce)
     options = EngineOptions(engine="ray", workers=1, chunk_rows=50)
     result = score(corpus, model_dir, tmp_path / "ray", shard_size=100, options=options)
     assert (tmp_path / "killed").is_file()  # a worker did die

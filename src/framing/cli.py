@@ -202,6 +202,7 @@ def score_cmd(
     address: Optional[str] = typer.Option(None, help="Ray cluster address (default: local)."),  # noqa: UP045
     shard_size: int = typer.Option(50_000, help="Sentences per Parquet shard."),
     batch_size: int = typer.Option(64, help="Sentences per model batch."),
+    chunk_rows: int = typer.Option(1024, help="Sentences per unit of work (a Ray task)."),
     field: list[str] = typer.Option([], help="Column mapping CANONICAL=COLUMN, e.g. text=body."),
     segment: bool = typer.Option(False, "--segment", help="Records are whole documents: split."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -209,7 +210,7 @@ def score_cmd(
     """Score every sentence of CORPUS into Parquet shards (predictions and probabilities per
     sentence), resumable after any interruption; `compare` reads the folder via `scores:`."""
     _setup_logging(quiet)
-    options = EngineOptions(engine, workers, cpus_per_worker, address, batch_size=batch_size)
+    options = EngineOptions(engine, workers, cpus_per_worker, address, chunk_rows, batch_size)
     fields = _field_mapping(field)
     result = score(
         corpus,

@@ -1,5 +1,6 @@
 """The two engines that turn staged input shards into scored shards: `local` (this process)
-and `ray` (Ray Data: `read_parquet` -> `map_batches` on an actor pool -> ordered batches back).
+and `ray` (Ray Data: the staged row groups -> `map_batches` on an actor pool that reads and
+scores them -> ordered batches back to this process).
 
 Both run the same `BatchScorer` on the same staged shards and hand each finished shard to the
 same `deliver` callback, which checks its rows and writes it: the engine decides only where the
@@ -64,6 +65,19 @@ class BatchScorer:
         return out
 
 
+class RowGroupScorer(BatchScorer):
+    """A `BatchScorer` fed (path, row group) items of the staged shards: it reads the rows
+    itself, so Ray moves only the items in and the scored rows out."""
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        paths, groups = table.column("path").to_pylist(), table.column("row_group").to_pylist()
+        rows = [pq.ParquetFile(p).read_row_group(g) for p, g in zip(paths, groups, strict=True)]
+        return super().__call__(pa.concat_tables(rows))
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     """How to run: the engine, its workers (Ray actors) and CPUs per worker, the Ray address
@@ -126,6 +140,7 @@ def run_ray(
 ) -> None:
     """Score the staged shards on a Ray Data actor pool and deliver each shard once all its
     rows are back (batches come back in order; a shard is complete when its count is)."""
+    import pyarrow.parquet as pq
 
     ray = _start_ray(options.address)
     workers = options.workers or max(
@@ -134,15 +149,20 @@ def run_ray(
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
-    # Reading a staged shard is light: it reserves no CPU, or on a small machine the readers
-    # would wait for CPUs held by the actors and the actors for rows from the readers.
-    paths = [str(p) for _, p in inputs]
-    dataset = ray.data.read_parquet(paths, num_cpus=0).map_batches(
-        BatchScorer,
+    # One item per row group of the staged shards (row groups are `chunk_rows` long), read by
+    # the actor that scores it: read_parquet would join small files into one block and leave
+    # all but one actor idle, and reader tasks that reserve a CPU wait on the actors.
+    items = [
+        {"path": str(path), "row_group": g}
+        for _, path in inputs
+        for g in range(pq.ParquetFile(path).num_row_groups)
+    ]
+    dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+        RowGroupScorer,
         fn_constructor_kwargs={"model": model, "batch_size": options.batch_size},
-        batch_size=options.chunk_rows,
+        batch_size=None,
         batch_format="pyarrow",
-        concurrency=(1, workers),  # grows once the file listing (1 CPU) is done
+        concurrency=workers,
         num_cpus=options.cpus_per_worker,
     )
     try:

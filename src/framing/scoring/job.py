@@ -47,13 +47,14 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ScoreResult:
     """What a `score` run did: the folder, rows in all, shards, rows scored by this run (0 when
-    the folder was already complete) and the seconds it took."""
+    the folder was already complete), and seconds in all and spent scoring (after reading)."""
 
     output: Path
     n_rows: int
     n_shards: int
     n_scored: int
     seconds: float
+    scoring_seconds: float = 0.0
 
 
 def _check_options(shard_size: int, options: EngineOptions) -> None:
@@ -133,6 +134,7 @@ def _stage(
     output: Path,
     manifest: dict[str, Any],
     show_progress: bool,
+    chunk_rows: int,
 ) -> tuple[int, list[int]]:
     """Read the corpus once; write the input shard of every shard not scored yet. Returns the
     number of rows and the shards left to score."""
@@ -146,9 +148,8 @@ def _stage(
                 continue
             todo.append(k)
             if not intact(output, manifest, INPUT, k):
-                digest = write_table(
-                    output / INPUT / shard_name(k), sentence_table(shard, k * size)
-                )
+                table = sentence_table(shard, k * size)
+                digest = write_table(output / INPUT / shard_name(k), table, chunk_rows)
                 manifest[INPUT][shard_name(k)] = {
                     "rows": [k * size, k * size + len(shard)],
                     "sha256": digest,
@@ -225,10 +226,13 @@ def score(
     manifest = _open_folder(output, identity, shard_size)
     with locked(output / "scoring"):
         remove_partials(output)
-        n, todo = _stage(corpus, fields or {}, segment, output, manifest, show_progress)
+        n, todo = _stage(
+            corpus, fields or {}, segment, output, manifest, show_progress, options.chunk_rows
+        )
         manifest.update(complete=False)
         inputs = [(k, output / INPUT / shard_name(k)) for k in todo]
         scored = sum(min(shard_size, n - k * shard_size) for k in todo)
+        scoring_started = time.perf_counter()
         deliver = _deliverer(output, manifest, n)
         with tqdm(total=scored, desc="scoring", unit="sent", disable=not show_progress) as bar:
             if options.engine == "ray" and inputs:
@@ -243,5 +247,6 @@ def score(
                 )
             elif inputs:
                 run_local(str(folder), inputs, options, deliver, bar)
+        scoring_s = time.perf_counter() - scoring_started
         n_shards = _finish(output, manifest, n)
-    return ScoreResult(output, n, n_shards, scored, time.perf_counter() - started)
+    return ScoreResult(output, n, n_shards, scored, time.perf_counter() - started, scoring_s)

@@ -72,15 +72,16 @@ def sentence_table(examples: Sequence[Example], first_row: int) -> pa.Table:
     )
 
 
-def write_table(path: Path, table: pa.Table) -> str:
-    """Write `table` as Parquet at `path` atomically; returns the file's SHA-256."""
+def write_table(path: Path, table: pa.Table, row_group_rows: int | None = None) -> str:
+    """Write `table` as Parquet at `path` atomically (row groups of `row_group_rows` rows, the
+    unit a Ray worker reads); returns the file's SHA-256."""
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp_name, compression="zstd")
+        pq.write_table(table, tmp_name, compression="zstd", row_group_size=row_group_rows)
         digest = sha256(tmp_name)
         readable_by_all(tmp_name)
         os.replace(tmp_name, path)

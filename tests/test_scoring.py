@@ -193,6 +193,24 @@ def test_score_bad_input_is_one_clear_error(model_dir, corpus, tmp_path):
         score(corpus, model_dir, tmp_path / "d", options=EngineOptions(engine="spark"))
 
 
+def test_score_warns_once_when_the_corpus_is_in_another_language(model_dir, tmp_path):
+    assert FramingClassifier.load(model_dir).languages_ == ("en",)
+    rows = [
+        {"id": str(i), "text": text}
+        for i, text in enumerate(
+            [
+                "O encontro marca um passo rumo a um mundo multipolar, longe da hegemonia.",
+                "Os dois líderes rejeitaram o isolamento imposto por Washington e Bruxelas.",
+                "A cúpula discutiu cooperação militar e espacial entre os dois países vizinhos.",
+            ]
+        )
+    ]
+    path = tmp_path / "pt.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    with pytest.warns(UserWarning, match=r"3 of a random sample of 3 sentences .*\(pt 3"):
+        score(path, model_dir, tmp_path / "out")
+
+
 def test_score_cli_writes_the_folder_and_rejects_a_bad_field(model_dir, corpus, tmp_path):
     runner = CliRunner()
     ok = runner.invoke(

@@ -8,8 +8,10 @@ with the chosen engine, check that every row is in exactly once, mark the folder
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from framing import __version__
 from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.files import locked
+from framing.languages import detect_languages, other_languages
 from framing.modelfolder import read_index
 from framing.pretrained import resolve_model
 from framing.scoring.engines import ENGINES, EngineOptions, run_local, run_ray
@@ -42,6 +45,8 @@ from framing.scoring.shards import (
 from framing.scoring.sources import corpus_digest, iter_sentences
 
 logger = logging.getLogger(__name__)
+
+LANGUAGE_SAMPLE = 2000  # sentences whose language is checked against the model's
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,11 @@ def _identity(
     """What a scored folder's rows depend on: the model and the corpus with its reading options."""
     return {
         "framing_version": __version__,
-        "model": {"path": str(folder), "digest": model_digest(folder)},
+        "model": {
+            "path": str(folder),
+            "digest": model_digest(folder),
+            "languages": read_index(folder).get("languages") or [],
+        },
         "corpus": {
             "path": str(corpus),
             "digest": corpus_digest(corpus, fields, segment),
@@ -140,8 +149,10 @@ def _stage(
     number of rows and the shards left to score."""
     size, n, todo = int(manifest["shard_size"]), 0, []
     sentences = iter_sentences(corpus, fields, segment)
+    sample: list[str] = []
     with tqdm(desc="reading", unit="sent", disable=not show_progress) as bar:
         for k, shard in enumerate(_shards_of(sentences, size)):
+            _keep_sample(sample, shard, n)
             n += len(shard)
             bar.update(len(shard))
             if intact(output, manifest, SHARDS, k):
@@ -157,7 +168,33 @@ def _stage(
                 save_manifest(output, manifest)
     if n == 0:
         raise DataError(f"corpus {corpus}: no sentences to score")
+    _check_languages(sample, manifest["model"].get("languages") or [])
     return n, todo
+
+
+def _keep_sample(sample: list[str], shard: list[Example], seen: int) -> None:
+    """Reservoir sampling: `sample` stays a uniform random sample of the texts read so far."""
+    rng = random.Random(seen)
+    for i, ex in enumerate(shard, start=seen):
+        if len(sample) < LANGUAGE_SAMPLE:
+            sample.append(ex.text)
+        elif (j := rng.randrange(i + 1)) < LANGUAGE_SAMPLE:
+            sample[j] = ex.text
+
+
+def _check_languages(sample: list[str], trained: list[str]) -> None:
+    """One warning when a random sample of the corpus has texts in languages the model was not
+    trained for (detecting every sentence would cost more than a fast model's scoring)."""
+    others = other_languages(detect_languages(sample), trained)
+    if others:
+        found = ", ".join(f"{lang} {count}" for lang, count in others.most_common())
+        warnings.warn(
+            f"{sum(others.values())} of a random sample of {len(sample)} sentences are in "
+            f"languages this model was not trained for ({found}; trained for "
+            f"{', '.join(trained)}); its predictions there are not validated",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _deliverer(output: Path, manifest: dict[str, Any], n: int) -> Any:
@@ -219,7 +256,6 @@ def score(
     _check_options(shard_size, options)
     corpus, output = Path(corpus), Path(output)
     folder = resolve_model(model)
-    read_index(folder)
     if not corpus.exists():
         raise ConfigError(f"corpus not found: {corpus}")
     identity = _identity(folder, corpus, fields or {}, segment)

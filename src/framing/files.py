@@ -114,15 +114,18 @@ def sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _umask() -> int:
-    current = os.umask(0)
+def _read_umask() -> int:
+    current = os.umask(0o022)
     os.umask(current)
     return current
 
 
+_UMASK = _read_umask()  # read once, at import: os.umask can only be read by setting it
+
+
 def readable_by_all(path: str | Path) -> None:
     """Give a file made by mkstemp (mode 0600) the mode a plain `open` would (0666 less umask)."""
-    os.chmod(path, 0o666 & ~_umask())
+    os.chmod(path, 0o666 & ~_UMASK)
 
 
 def _check_parent(path: Path) -> None:

@@ -110,3 +110,52 @@ def test_fewshot_config_is_checked(tmp_path):
         load_config(path, ["models.0={kind: fewshot, pairs_per_example: 0}"])
     with pytest.raises(ConfigError, match=r"models\.0\.fewshot\.pairs"):
         load_config(path, ["models.0={kind: fewshot, pairs: 8}"])
+
+
+def test_fewshot_cli_train_predict_and_too_few_examples(tmp_path, _tiny_transformer):
+    """`framing train` with a fewshot config writes a model that `framing predict` reads; too
+    few examples exit 1 with one line naming the frame."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    runner = CliRunner()
+    config = write_config(tmp_path, kinds=("fewshot",), base=_tiny_transformer)
+    result = runner.invoke(app, ["train", str(config), "--quiet"])
+    assert result.exit_code == 0, result.output
+    model = result.output.strip().splitlines()[-1] + "/fewshot/model"
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Sanctions by the West.\n")
+    out = tmp_path / "preds.jsonl"
+    result = runner.invoke(app, ["predict", model, str(texts), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(out.read_text().splitlines()[0])["stance"]) == {"russia", "the_west"}
+
+    few = tmp_path / "few.jsonl"
+    rows = [
+        {"id": f"r{i}", "text": f"text {i}", "frames": ["isolation"] if i == 0 else []}
+        for i in range(6)
+    ]
+    few.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "iso.yaml").write_text("frames: {isolation: Cut off from others.}\n")
+    (tmp_path / "small").mkdir()
+    small = write_config(tmp_path / "small", kinds=("fewshot",), base=_tiny_transformer)
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            str(small),
+            "--set",
+            f"data.train={few}",
+            "--set",
+            "data.split=null",
+            "--set",
+            "schema=" + str(tmp_path / "iso.yaml"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "frame 'isolation' needs at least 2 labelled examples" in result.output
+    assert "found 5 no, 1 yes" in result.output

@@ -15,7 +15,7 @@ over the seeds (different samples, and pairs); the 95% CI resamples test documen
 speeches; FrAC sentences) with the seeds' predictions kept together.
 
 Usage:
-    python benchmarks/learning_curves.py [--seeds 3] [--sizes 8 16 32 64 128 all]
+    python benchmarks/learning_curves.py [--seeds 3] [--sizes 8 16 32 64 128 all] [--frames ...]
 Writes benchmarks/results/learning_curves.json after every run (so a partial run keeps what
 it measured); prints one line per (frame, n, kind).
 """
@@ -163,10 +163,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sizes", nargs="+", default=["8", "16", "32", "64", "128", "all"])
     parser.add_argument("--kinds", nargs="+", default=["fewshot", "encoder", "tfidf"])
+    parser.add_argument("--frames", nargs="+", default=["western_pressure", "economic"])
     args = parser.parse_args()
     results: dict[str, Any] = {"design": __doc__.split("\n\n")[1], "frames": {}}
+    if OUT.is_file():  # keep what an earlier run measured for other frames
+        results["frames"] = json.loads(OUT.read_text(encoding="utf-8"))["frames"]
     encoder = SentenceEncoder(resolve_base("default"), 128)
     for frame, (pool, test) in load_sets().items():
+        if frame not in args.frames:
+            continue
+        results["frames"].pop(frame, None)
         gold = np.array([bool(ex.frames) for ex in test])
         docs = [ex.doc_id for ex in test]
         X_pool = encoder.encode([ex.text for ex in pool])

@@ -166,13 +166,12 @@ def main() -> None:
     parser.add_argument("--frames", nargs="+", default=["western_pressure", "economic"])
     args = parser.parse_args()
     results: dict[str, Any] = {"design": __doc__.split("\n\n")[1], "frames": {}}
-    if OUT.is_file():  # keep what an earlier run measured for other frames
+    if OUT.is_file():  # keep what an earlier run measured (other frames, other sizes)
         results["frames"] = json.loads(OUT.read_text(encoding="utf-8"))["frames"]
     encoder = SentenceEncoder(resolve_base("default"), 128)
     for frame, (pool, test) in load_sets().items():
         if frame not in args.frames:
             continue
-        results["frames"].pop(frame, None)
         gold = np.array([bool(ex.frames) for ex in test])
         docs = [ex.doc_id for ex in test]
         X_pool = encoder.encode([ex.text for ex in pool])

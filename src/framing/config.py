@@ -23,23 +23,10 @@ from framing.dates import window_date
 from framing.errors import ConfigError
 from framing.fields import PLAIN_NAME as _PLAIN_NAME
 from framing.fields import STRICT as _STRICT
-from framing.fields import CGrid, Float, Int, Seed
+from framing.fields import CGrid, Files, Float, Int, Seed
 from framing.files import parse_yaml, read_yaml
 from framing.labels import format_validation_error
 from framing.readers import one_line
-
-
-def _files(value: Any) -> Any:
-    """A data key: one file path or a non-empty list of them."""
-    items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(v, (str, Path)) and str(v).strip() for v in items):
-        raise ValueError(
-            f"expected a file path or a non-empty list of file paths, found {value!r:.60}"
-        )
-    return value
-
-
-Files = Annotated[Path | list[Path], BeforeValidator(_files)]
 
 
 class SplitConfig(BaseModel):

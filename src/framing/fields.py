@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field
@@ -38,7 +39,18 @@ def _c_grid(value: Any) -> float | list[float]:
     return numbers if isinstance(value, list) else numbers[0]
 
 
+def _files(value: Any) -> Any:
+    """A data key: one file path or a non-empty list of them."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, (str, Path)) and str(v).strip() for v in items):
+        raise ValueError(
+            f"expected a file path or a non-empty list of file paths, found {value!r:.60}"
+        )
+    return value
+
+
 Int = Annotated[int, BeforeValidator(_no_bool)]
 Float = Annotated[float, BeforeValidator(_no_bool)]
 Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=2**32 - 1)]
 CGrid = Annotated[float | list[float], BeforeValidator(_c_grid)]
+Files = Annotated[Path | list[Path], BeforeValidator(_files)]

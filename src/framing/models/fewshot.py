@@ -77,16 +77,24 @@ def make_pairs(
     pairs: list[tuple[str, str, float]] = []
     for _, labels in _tasks(examples, schema):
         by_label: dict[str, list[int]] = {}
+        position: dict[int, int] = {}  # where each example sits in its label's list
         for i, label in labels.items():
-            by_label.setdefault(label, []).append(i)
+            position[i] = len(by_label.setdefault(label, []))
+            by_label[label].append(i)
+        others = {
+            label: [j for lab, js in by_label.items() if lab != label for j in js]
+            for label in by_label
+        }
         for _ in range(per_example):
             for i, label in labels.items():
-                same = [j for j in by_label[label] if j != i]
-                other = [j for lab, js in by_label.items() if lab != label for j in js]
-                if same:
-                    pairs.append((examples[i].text, examples[int(rng.choice(same))].text, 1.0))
+                same, other = by_label[label], others[label]
+                if len(same) > 1:  # a random member other than i itself
+                    k = int(rng.integers(len(same) - 1))
+                    j = same[k + (k >= position[i])]
+                    pairs.append((examples[i].text, examples[j].text, 1.0))
                 if other:
-                    pairs.append((examples[i].text, examples[int(rng.choice(other))].text, 0.0))
+                    j = other[int(rng.integers(len(other)))]
+                    pairs.append((examples[i].text, examples[j].text, 0.0))
     if len(pairs) > max_pairs:
         keep = rng.choice(len(pairs), size=max_pairs, replace=False)
         pairs = [pairs[int(k)] for k in sorted(keep)]

@@ -88,3 +88,17 @@ def test_zeroshot_best_f1_cut():
     y = np.array([1, 1, 0, 1, 0])
     # cuts: 0.9 -> F1 2/4=.67, 0.8 -> 4/5=.8, 0.7 -> 4/6, 0.2 -> 6/7=.857, 0.1 -> 6/8
     assert best_f1_cut(scores, y) == 0.2
+
+
+def test_zeroshot_from_a_config(tmp_path, _tiny_transformer):
+    """`kind: zeroshot` in an experiment config trains (calibrates) and saves like any kind."""
+    from framing import load_config, train
+
+    from conftest import write_config
+
+    result = train(load_config(write_config(tmp_path, kinds=("zeroshot",), base=_tiny_transformer)))
+    clf = FramingClassifier.load(result.model_dir("zeroshot"))
+    assert clf.kind == "zeroshot"
+    assert all(frame not in others for frame, others in clf.backend_.meta["calibrated_on"].items())
+    block = result.metrics["models"]["zeroshot"]["eval"]["test"]["frames"]
+    assert 0.0 <= block["macro_f1"] <= 1.0

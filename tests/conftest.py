@@ -105,6 +105,8 @@ def model_params(kind: str, base: Path | None) -> dict:
         return {"C": [1.0, 10.0]}
     if kind == "encoder":
         return {"base": str(base), "C": [1.0, 10.0], "max_length": 64}
+    if kind == "fewshot":
+        return {"base": str(base), "max_length": 64, "pairs_per_example": 2, "max_pairs": 96}
     return {"base": str(base), "max_length": 64}
 
 

@@ -43,7 +43,7 @@ LAYERS: list[set[str]] = [
         "framing.languages",
     },
     {"framing.modelfolder", "framing.pretrained"},
-    {"framing.files", "framing.errors"},
+    {"framing.files", "framing.errors", "framing.fields"},
 ]
 
 

@@ -244,7 +244,7 @@ CASES: list[tuple[str, Callable[[dict], Any], type[BaseException], str]] = [
         "kind-unknown",
         _load_edited("tfidf", lambda i: i.update(kind="bert")),
         ModelError,
-        r"kind must be one of tfidf, encoder, finetune, found 'bert'",
+        r"kind must be one of tfidf, encoder, finetune, fewshot, zeroshot, found 'bert'",
     ),
     (
         "kind-swapped",

@@ -12,7 +12,7 @@ from framing.errors import ModelError, NotFittedError
 
 from conftest import FAST_TRAIN, model_params
 
-KINDS = ["tfidf", "encoder", "finetune"]
+KINDS = ["tfidf", "encoder", "finetune", "fewshot", "zeroshot"]
 TEXTS = [
     "This alliance signals a commitment to multipolarity.",
     "The White House warned that North Korea would pay a price if it supplied weapons to Russia.",

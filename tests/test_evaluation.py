@@ -160,3 +160,16 @@ def test_dev_loss_is_lower_for_better_probabilities(schema):
 
     assert dev_loss(examples, proba(0.9), schema) < dev_loss(examples, proba(0.6), schema)
     assert dev_loss(examples, proba(0.9), schema) > 0
+
+
+def test_evaluation_single_frame_schema_scores_the_frame():
+    """With one frame, per-label and macro F1 are the frame's own (not absent/present averaged)."""
+    import numpy as np
+
+    from framing.evaluation import frame_metrics
+
+    gold = np.array([[1], [1], [0], [0], [0]], bool)
+    pred = np.array([[1], [0], [1], [0], [0]], bool)
+    result = frame_metrics(gold, pred, pred.astype(float), ["a"], np.arange(5), 5, None, 0.95, 10)
+    assert result["per_label"]["a"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert result["macro_f1"] == result["micro_f1"] == 0.5

@@ -21,7 +21,7 @@ from framing.data import Example, check_training_data, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.evaluation import selection_scores, tune_thresholds
 from framing.files import atomic_dir
-from framing.labels import LabelSchema, format_validation_error
+from framing.labels import LabelSchema, format_validation_error, load_schema
 from framing.languages import (
     check_on_other_language,
     detect_languages,
@@ -209,7 +209,8 @@ class FramingClassifier:
         model_config, train_config = self._configs()
         train = _as_examples(examples, schema)
         dev_examples = _as_examples(dev, schema) if dev else None
-        check_training_data(train, dev_examples, schema)
+        if self.kind != "zeroshot":  # zero-shot needs no labels; any it gets only calibrate
+            check_training_data(train, dev_examples, schema)
         backend = build_backend(model_config, schema, train_config)
         self.schema_ = schema
         self.history_ = []
@@ -225,6 +226,15 @@ class FramingClassifier:
         if dev_examples:
             self.calibrate(dev_examples, probabilities=train_config.calibrate)
         return self
+
+    @classmethod
+    def zero_shot(
+        cls, schema: LabelSchema | str | Path, examples: Sequence[Any] = (), **kwargs: Any
+    ) -> FramingClassifier:
+        """Frames from their schema definitions (and seeds) alone: kind `zeroshot`. `examples`
+        (optional; unlabelled texts or labels for *other* frames) only scale and calibrate."""
+        schema = schema if isinstance(schema, LabelSchema) else load_schema(schema)
+        return cls("zeroshot", schema=schema, **kwargs).fit(list(examples))
 
     def calibrate(
         self, dev: Sequence[Example | Mapping[str, Any]], *, probabilities: bool = True

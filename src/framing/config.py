@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -22,56 +21,12 @@ from pydantic import (
 from framing.data import CANONICAL_FIELDS
 from framing.dates import window_date
 from framing.errors import ConfigError
+from framing.fields import PLAIN_NAME as _PLAIN_NAME
+from framing.fields import STRICT as _STRICT
+from framing.fields import CGrid, Files, Float, Int, Seed
 from framing.files import parse_yaml, read_yaml
 from framing.labels import format_validation_error
 from framing.readers import one_line
-
-_STRICT = ConfigDict(extra="forbid", frozen=True)
-_PLAIN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"  # names that become folder names or columns
-
-
-def _no_bool(value: Any) -> Any:
-    """Refuse a YAML boolean where a number belongs (pydantic would read `true` as 1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, found the boolean {str(value).lower()}")
-    return value
-
-
-def _c_grid(value: Any) -> float | list[float]:
-    """`C`: one positive number or a non-empty list of them (a grid chosen on dev)."""
-    expected = "expected a positive number or a non-empty list of positive numbers"
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        raise ValueError(f"{expected}, found an empty list")
-    numbers = []
-    for item in items:
-        if isinstance(item, bool):
-            raise ValueError(f"{expected}, found the boolean {str(item).lower()}")
-        try:
-            number = float(item)
-        except (TypeError, ValueError):
-            raise ValueError(f"{expected}, found {item!r:.40}") from None
-        if not math.isfinite(number) or number <= 0:
-            raise ValueError(f"{expected}, found {item!r:.40}")
-        numbers.append(number)
-    return numbers if isinstance(value, list) else numbers[0]
-
-
-def _files(value: Any) -> Any:
-    """A data key: one file path or a non-empty list of them."""
-    items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(v, (str, Path)) and str(v).strip() for v in items):
-        raise ValueError(
-            f"expected a file path or a non-empty list of file paths, found {value!r:.60}"
-        )
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_no_bool)]
-Float = Annotated[float, BeforeValidator(_no_bool)]
-Seed = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=2**32 - 1)]
-CGrid = Annotated[float | list[float], BeforeValidator(_c_grid)]
-Files = Annotated[Path | list[Path], BeforeValidator(_files)]
 
 
 class SplitConfig(BaseModel):
@@ -177,8 +132,42 @@ class FinetuneModelConfig(BaseModel):
     stance_input: Literal["one_pass", "pair", "both"] = "pair"  # pair: what older configs meant
 
 
+class FewshotModelConfig(BaseModel):
+    """SetFit's recipe: the encoder tuned on pairs (same label: similar), then linear heads."""
+
+    model_config = _STRICT
+
+    kind: Literal["fewshot"]
+    name: str | None = Field(None, pattern=_PLAIN_NAME)
+    base: str = Field("default", min_length=1)
+    max_length: Int = Field(64, ge=8, le=512)
+    batch_size: Int = Field(16, ge=1)
+    pairs_per_example: Int = Field(20, ge=1)  # SetFit's num_iterations
+    max_pairs: Int = Field(640, ge=2)  # caps the pair steps (time) on larger training sets
+    pair_epochs: Int = Field(1, ge=1)
+    lr: Float = Field(2e-5, gt=0, allow_inf_nan=False)
+    C: CGrid = 1.0
+
+
+class ZeroshotModelConfig(BaseModel):
+    """Cosine between a sentence and each frame's definition (+ seeds), mapped to probability."""
+
+    model_config = _STRICT
+
+    kind: Literal["zeroshot"]
+    name: str | None = Field(None, pattern=_PLAIN_NAME)
+    base: str = Field("default", min_length=1)
+    max_length: Int = Field(128, ge=8, le=512)
+    batch_size: Int = Field(64, ge=1)
+
+
 ModelConfig = Annotated[
-    TfidfModelConfig | EncoderModelConfig | FinetuneModelConfig, Field(discriminator="kind")
+    TfidfModelConfig
+    | EncoderModelConfig
+    | FinetuneModelConfig
+    | FewshotModelConfig
+    | ZeroshotModelConfig,
+    Field(discriminator="kind"),
 ]
 
 

@@ -63,9 +63,15 @@ def frame_metrics(
     bins: int,
 ) -> dict[str, Any]:
     """Multi-label frame metrics; `gold`, `pred` are (n, n_frames) booleans."""
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, pred, average=None, zero_division=0
-    )
+    # Per column: with a single frame, sklearn reads an (n, 1) matrix as one binary target and
+    # reports the 'absent' and 'present' classes instead of the frame.
+    scores = [
+        precision_recall_fscore_support(
+            gold[:, j], pred[:, j], labels=[True], average=None, zero_division=0
+        )
+        for j in range(gold.shape[1])
+    ]
+    precision, recall, f1, support = (np.array([s[i][0] for s in scores]) for i in range(4))
     tp = sum_by_document((gold & pred).astype(float), doc, n_docs)
     fp = sum_by_document((~gold & pred).astype(float), doc, n_docs)
     fn = sum_by_document((gold & ~pred).astype(float), doc, n_docs)

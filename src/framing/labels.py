@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from framing.errors import ConfigError
 from framing.files import read_yaml
@@ -25,6 +25,8 @@ class LabelSchema:
     stance_labels: tuple[str, ...] = ("favor", "against", "none")
     name: str = "custom"
     definitions: dict[str, str] = field(default_factory=dict, compare=False)
+    # Optional example phrases per frame; zero-shot scores sentences against them too.
+    seeds: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         where = f"label schema {self.name!r}"
@@ -55,6 +57,7 @@ class LabelSchema:
             "targets": list(self.targets),
             "stance_labels": list(self.stance_labels),
             "definitions": dict(self.definitions),
+            "seeds": {k: list(v) for k, v in self.seeds.items()},
         }
 
     @classmethod
@@ -70,6 +73,7 @@ class LabelSchema:
             stance_labels=tuple(data.get("stance_labels", ("favor", "against", "none"))),
             name=name,
             definitions=dict(data.get("definitions", {})),
+            seeds={k: tuple(v) for k, v in (data.get("seeds") or {}).items()},
         )
 
 
@@ -93,7 +97,8 @@ def _check_names(where: str, key: str, names: Any) -> None:
 
 
 class _SchemaFile(BaseModel):
-    """The YAML form: `frames` and `targets` map each name to its one-paragraph definition."""
+    """The YAML form: `frames` and `targets` map each name to its one-paragraph definition;
+    optional `seeds` map a frame to example phrases (zero-shot scores sentences against them)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -101,6 +106,16 @@ class _SchemaFile(BaseModel):
     frames: dict[str, str] = Field(default_factory=dict)
     targets: dict[str, str] = Field(default_factory=dict)
     stance_labels: list[str] = Field(default_factory=lambda: ["favor", "against", "none"])
+    seeds: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _seeds_name_frames(self) -> _SchemaFile:
+        unknown = [name for name in self.seeds if name not in self.frames]
+        if unknown:
+            raise ValueError(
+                f"seeds: expected frame names ({', '.join(self.frames)}), found {unknown[0]!r}"
+            )
+        return self
 
     @field_validator("frames", "targets", "stance_labels", mode="before")
     @classmethod
@@ -146,6 +161,7 @@ def load_schema(path: str | Path) -> LabelSchema:
         parsed = _SchemaFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(f"label schema {path}", exc)) from None
+    seeds = {k: tuple(v) for k, v in parsed.seeds.items()}
     definitions = {**parsed.frames, **{f"target:{k}": v for k, v in parsed.targets.items()}}
     try:
         return LabelSchema(
@@ -154,6 +170,7 @@ def load_schema(path: str | Path) -> LabelSchema:
             stance_labels=tuple(parsed.stance_labels),
             name=parsed.name,
             definitions=definitions,
+            seeds=seeds,
         )
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -25,7 +25,7 @@ VOCAB = "tfidf.json"
 GRAPH = "model.onnx"
 ENCODER_WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"
-KINDS = ("tfidf", "encoder", "finetune")
+KINDS = ("tfidf", "encoder", "finetune", "fewshot", "zeroshot")
 RUNTIMES = ("torch", "onnx")
 
 # Files a folder must list for each (kind, runtime); a folder missing one cannot be rebuilt.
@@ -33,6 +33,8 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("tfidf", "torch"): (HEADS, VOCAB),
     ("encoder", "torch"): (HEADS, HEADS_META, ENCODER_WEIGHTS, "config.json", TOKENIZER),
     ("finetune", "torch"): (HEADS, ENCODER_WEIGHTS, "config.json", TOKENIZER),
+    ("fewshot", "torch"): (HEADS, HEADS_META, ENCODER_WEIGHTS, "config.json", TOKENIZER),
+    ("zeroshot", "torch"): (HEADS, HEADS_META, ENCODER_WEIGHTS, "config.json", TOKENIZER),
     ("encoder", "onnx"): (HEADS, HEADS_META, GRAPH, TOKENIZER),
     ("finetune", "onnx"): (HEADS, GRAPH, TOKENIZER),
 }

@@ -11,28 +11,36 @@ from typing import Any
 
 from framing.config import (
     EncoderModelConfig,
+    FewshotModelConfig,
     FinetuneModelConfig,
     TfidfModelConfig,
     TrainConfig,
+    ZeroshotModelConfig,
 )
 from framing.errors import ConfigError
 from framing.labels import LabelSchema
 from framing.modelfolder import KINDS
 from framing.models.base import Backend, EarlyStopping, EpochInfo
 from framing.models.encoder import EncoderBackend
+from framing.models.fewshot import FewshotBackend
 from framing.models.finetune import FinetuneBackend
 from framing.models.onnx import OnnxBackend
 from framing.models.tfidf import TfidfBackend
+from framing.models.zeroshot import ZeroshotBackend
 
 BACKENDS: dict[str, Any] = {
     "tfidf": TfidfBackend,
     "encoder": EncoderBackend,
     "finetune": FinetuneBackend,
+    "fewshot": FewshotBackend,
+    "zeroshot": ZeroshotBackend,
 }
 CONFIGS: dict[str, Any] = {
     "tfidf": TfidfModelConfig,
     "encoder": EncoderModelConfig,
     "finetune": FinetuneModelConfig,
+    "fewshot": FewshotModelConfig,
+    "zeroshot": ZeroshotModelConfig,
 }
 
 __all__ = [

@@ -1,0 +1,104 @@
+"""The `zeroshot` kind: frames scored against their schema descriptions, no example needed;
+labels of other frames only calibrate; an empty description is refused in one line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from framing import FramingClassifier
+from framing.errors import ConfigError
+from framing.labels import LabelSchema, load_schema
+from framing.models.zeroshot import best_f1_cut, frame_descriptions
+
+
+def test_zeroshot_predicts_from_descriptions_and_reloads(schema, tmp_path, _tiny_transformer):
+    clf = FramingClassifier.zero_shot(schema, model={"base": str(_tiny_transformer)})
+    texts = ["A multipolar world order.", "Sanctions by the West.", "Officials declined."]
+    proba = clf.predict_proba(texts)
+    assert proba.frames.shape == (3, 4)
+    assert ((proba.frames >= 0) & (proba.frames <= 1)).all()
+    for target in schema.targets:
+        np.testing.assert_allclose(proba.stance[target].sum(1), 1.0, atol=1e-6)
+    assert clf.backend_.meta == {"scaled": False, "calibrated_on": {f: [] for f in schema.frames}}
+    loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
+    assert loaded.kind == "zeroshot"
+    again = loaded.predict_proba(texts)
+    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
+    assert [p.frames for p in loaded.predict(texts)] == [p.frames for p in clf.predict(texts)]
+
+
+def test_zeroshot_calibrates_each_frame_on_the_other_frames(
+    tiny_examples, schema, _tiny_transformer
+):
+    clf = FramingClassifier.zero_shot(schema, tiny_examples, model={"base": str(_tiny_transformer)})
+    meta = clf.backend_.meta
+    assert meta["scaled"] is True  # 30 texts scale the cosines
+    for frame, others in meta["calibrated_on"].items():
+        assert frame not in others and len(others) == 3
+    # Each frame's map differs: it was fitted on a different set of frames.
+    assert len(set(np.round(clf.backend_.tensors["frame.cut"], 5))) > 1
+
+
+def test_zeroshot_prototype_uses_definition_name_and_seeds(tmp_path):
+    path = tmp_path / "schema.yaml"
+    path.write_text(
+        "frames:\n"
+        "  sovereignty: A state's right to decide its own affairs.\n"
+        "  humanitarian_cost: Suffering of civilians.\n"
+        "seeds:\n"
+        "  sovereignty: [non-interference in internal affairs, '  ']\n"
+    )
+    schema = load_schema(path)
+    assert schema.seeds == {"sovereignty": ("non-interference in internal affairs", "  ")}
+    assert LabelSchema.from_dict(schema.to_dict()).seeds == schema.seeds
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("frames: {a: x}\nseeds: {b: [y]}\n")
+    with pytest.raises(ConfigError, match=r"seeds: expected frame names \(a\), found 'b'"):
+        load_schema(bad)
+    assert frame_descriptions(schema) == {
+        "sovereignty": [
+            "A state's right to decide its own affairs.",
+            "sovereignty",
+            "non-interference in internal affairs",
+        ],
+        "humanitarian_cost": ["Suffering of civilians.", "humanitarian cost"],
+    }
+
+
+@pytest.mark.parametrize("definition", ["", "   "])
+def test_zeroshot_refuses_an_empty_description(definition, tmp_path, _tiny_transformer):
+    path = tmp_path / "schema.yaml"
+    path.write_text(f"name: mine\nframes:\n  sovereignty: '{definition}'\n  other: Something.\n")
+    with pytest.raises(ConfigError) as info:
+        FramingClassifier.zero_shot(path, model={"base": str(_tiny_transformer)})
+    message = str(info.value)
+    assert "\n" not in message
+    assert "frame 'sovereignty' has an empty description in label schema 'mine'" in message
+
+
+def test_zeroshot_refuses_frames_given_without_definitions(_tiny_transformer):
+    clf = FramingClassifier("zeroshot", frames=["a"], model={"base": str(_tiny_transformer)})
+    with pytest.raises(ConfigError, match="frame 'a' has an empty description"):
+        clf.fit([])
+
+
+def test_zeroshot_best_f1_cut():
+    scores = np.array([0.9, 0.8, 0.7, 0.2, 0.1])
+    y = np.array([1, 1, 0, 1, 0])
+    # cuts: 0.9 -> F1 2/4=.67, 0.8 -> 4/5=.8, 0.7 -> 4/6, 0.2 -> 6/7=.857, 0.1 -> 6/8
+    assert best_f1_cut(scores, y) == 0.2
+
+
+def test_zeroshot_from_a_config(tmp_path, _tiny_transformer):
+    """`kind: zeroshot` in an experiment config trains (calibrates) and saves like any kind."""
+    from framing import load_config, train
+
+    from conftest import write_config
+
+    result = train(load_config(write_config(tmp_path, kinds=("zeroshot",), base=_tiny_transformer)))
+    clf = FramingClassifier.load(result.model_dir("zeroshot"))
+    assert clf.kind == "zeroshot"
+    assert all(frame not in others for frame, others in clf.backend_.meta["calibrated_on"].items())
+    block = result.metrics["models"]["zeroshot"]["eval"]["test"]["frames"]
+    assert 0.0 <= block["macro_f1"] <= 1.0

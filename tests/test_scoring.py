@@ -15,6 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -88,7 +89,9 @@ def test_score_writes_every_row_once_with_the_models_probabilities(model_dir, co
     assert not (tmp_path / "out" / "input").exists()
 
 
-def test_score_reads_gzip_csv_and_parquet_like_jsonl(model_dir, corpus, tmp_path, tiny_examples):
+def test_score_reads_gzip_csv_parquet_and_a_saved_dataset_like_jsonl(
+    model_dir, corpus, tmp_path, tiny_examples
+):
     rows = _rows(tiny_examples)
     gz = tmp_path / "c.jsonl.gz"
     gz.write_bytes(gzip.compress(corpus.read_bytes()))
@@ -97,8 +100,9 @@ def test_score_reads_gzip_csv_and_parquet_like_jsonl(model_dir, corpus, tmp_path
         writer.writeheader()
         writer.writerows(rows)
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "c.parquet")
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "c.dataset"))
     expected = _table(score(corpus, model_dir, tmp_path / "ref", shard_size=100).output)
-    for name in ("c.jsonl.gz", "c.csv", "c.parquet"):
+    for name in ("c.jsonl.gz", "c.csv", "c.parquet", "c.dataset"):
         got = _table(score(tmp_path / name, model_dir, tmp_path / f"out-{name}").output)
         assert got.equals(expected), name
 

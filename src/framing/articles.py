@@ -192,8 +192,8 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(line.strip() for line in extracted.splitlines() if line.strip())
 
 
-def read_saved_dataset(path: Path, fields: Mapping[str, str]) -> list[Example]:
-    """The rows of a dataset saved with `save_to_disk`, renamed by `fields`, one Example each."""
+def load_saved_dataset(path: Path) -> Any:
+    """The one split a folder written by `save_to_disk` holds (memory-mapped, not read)."""
     import datasets
 
     try:
@@ -207,11 +207,17 @@ def read_saved_dataset(path: Path, fields: Mapping[str, str]) -> list[Example]:
             f"{path}: holds the splits {names(loaded)}; point the corpus at one split "
             f"(e.g. {path / next(iter(loaded))})"
         )
+    return loaded
+
+
+def read_saved_dataset(path: Path, fields: Mapping[str, str]) -> list[Example]:
+    """The rows of a dataset saved with `save_to_disk`, renamed by `fields`, one Example each."""
+    loaded = load_saved_dataset(path)
     examples: list[Example] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(loaded, start=1):
         where = f"{path} row {i}"
-        record = remap({k: _plain(v) for k, v in row.items()}, fields, where)
+        record = remap(plain_row(row), fields, where)
         example = parse_record(record, where)
         if example.id in seen:
             first = seen[example.id]
@@ -228,3 +234,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A dataset row with its cells as the readers expect them."""
+    return {k: _plain(v) for k, v in row.items()}

@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from framing.articles import corpus_kind, read_article_folder
+from framing.articles import corpus_kind, load_saved_dataset, plain_row, read_article_folder
 from framing.data import Example, iter_records, parse_record
-from framing.errors import ConfigError, DataError
+from framing.errors import ConfigError
 from framing.files import sha256
 from framing.modelfolder import file_hashes
 from framing.readers import remap
@@ -33,20 +33,9 @@ def _file_records(path: Path, fields: Mapping[str, str]) -> Iterator[Example]:
 
 def _dataset_records(path: Path, fields: Mapping[str, str]) -> Iterator[Example]:
     """The rows of a dataset saved with `save_to_disk`; the Arrow files are memory-mapped."""
-    import datasets
-
-    try:
-        loaded = datasets.load_from_disk(str(path))
-    except Exception as exc:  # noqa: BLE001 - any failure of the loader is a bad corpus
-        raise DataError(
-            f"{path}: cannot be loaded with datasets.load_from_disk ({type(exc).__name__})"
-        ) from None
-    if isinstance(loaded, datasets.DatasetDict):
-        raise DataError(f"{path}: holds several splits; point the corpus at one of them")
-    for i, row in enumerate(loaded, start=1):
+    for i, row in enumerate(load_saved_dataset(path), start=1):
         where = f"{path} row {i}"
-        plain = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
-        yield parse_record(remap(plain, fields, where), where)
+        yield parse_record(remap(plain_row(row), fields, where), where)
 
 
 def _records(path: Path, fields: Mapping[str, str], segment: bool) -> Iterator[Example]:

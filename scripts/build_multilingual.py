@@ -18,6 +18,10 @@ annotation/CHECK_BRIEF.md). Writes
   data/multilingual/en.jsonl       the English originals of the same ids (`translation: "original"`)
   data/multilingual/summary.json   counts per language and label, second-reading status
 
+`--root data/multilingual_train --purpose train` builds the translate-train set instead: the
+same checks, rows flagged `synthetic: true` (team-written text: train and dev only, never a
+test set), and no en.jsonl (its originals are already in data/un/train.jsonl).
+
 A translated row's id is `<source id>.<lang>` (unique when languages are pooled); `doc_id` stays
 the statement's, so document-bootstrap intervals resample the same speeches in every language.
 
@@ -25,7 +29,8 @@ Refuses, with one error line naming the file and line, a translation or check ro
 JSON object, has a missing or unknown id, a wrong `lang`, an empty `text`, an unknown field, or
 repeats an id; and a language whose batches do not cover every source sentence.
 
-Usage: python scripts/build_multilingual.py [--langs pt ru ko zh es ar]
+Usage: python scripts/build_multilingual.py [--langs pt ru ko zh es ar] [--root DIR]
+    [--purpose test|train]
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1] / "data" / "multilingual"
+REPO = Path(__file__).resolve().parents[1]
+ROOT = REPO / "data" / "multilingual"
 LANGS = ("pt", "ru", "ko", "zh", "es", "ar")
 FRAMES = ("multipolarity", "western_pressure", "isolation", "security_threat")
 TARGETS = ("russia", "the_west")
@@ -52,7 +58,7 @@ class BuildError(Exception):
 
 def rel(path: Path) -> str:
     try:
-        return str(path.relative_to(ROOT.parents[1]))
+        return str(path.resolve().relative_to(REPO))
     except ValueError:
         return str(path)
 
@@ -158,10 +164,10 @@ def read_checks(folder: Path, lang: str, known: dict[str, Any]) -> dict[str, dic
 
 
 def build_language(
-    lang: str, source: list[dict[str, Any]]
+    lang: str, source: list[dict[str, Any]], root: Path, synthetic: bool
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     known = {row["id"]: row for row in source}
-    annotation = ROOT / "annotation"
+    annotation = root / "annotation"
     translations = read_translations(annotation / "translations" / lang, lang, known)
     checks = read_checks(annotation / "checks" / lang, lang, known)
     rows, status = [], Counter()
@@ -182,6 +188,8 @@ def build_language(
         row.update(lang=lang, source_id=rid, translation="team", second_reading=reading)
         if done["note"]:
             row["translation_note"] = done["note"]
+        if synthetic:
+            row["synthetic"] = True
         rows.append(row)
     return rows, dict(status)
 
@@ -201,10 +209,13 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--langs", nargs="+", default=list(LANGS))
+    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--purpose", choices=("test", "train"), default="test")
     args = parser.parse_args(argv)
-    source = [row for _, row in read_rows(ROOT / "source_en.jsonl")]
+    root, synthetic = args.root, args.purpose == "train"
     try:
-        built = {lang: build_language(lang, source) for lang in args.langs}
+        source = [row for _, row in read_rows(root / "source_en.jsonl")]
+        built = {lang: build_language(lang, source, root, synthetic) for lang in args.langs}
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -217,9 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         for row in source
     ]
-    write_jsonl(ROOT / "en.jsonl", english)
+    if not synthetic:
+        write_jsonl(root / "en.jsonl", english)
     for lang, (rows, _) in built.items():
-        write_jsonl(ROOT / f"{lang}.jsonl", rows)
+        write_jsonl(root / f"{lang}.jsonl", rows)
     summary = {
         "sentences": len(source),
         "statements": len({row["doc_id"] for row in source}),
@@ -236,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             for lang, (rows, status) in built.items()
         },
     }
-    (ROOT / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    (root / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     print(json.dumps(summary, indent=1))
     return 0
 

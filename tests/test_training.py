@@ -126,6 +126,24 @@ def test_training_refuses_leaks(tmp_path, tiny_path, tiny_examples):
     assert "gold" in train(load_config(path)).metrics["models"]["tfidf"]["eval"]
 
 
+def test_training_refuses_synthetic_rows_in_an_eval_set(tmp_path, tiny_path):
+    rows = [json.loads(line) for line in tiny_path.read_text().splitlines() if line.strip()]
+    synthetic = tmp_path / "synthetic.jsonl"
+    synthetic.write_text(
+        "".join(
+            json.dumps({**row, "id": f"s{i}", "doc_id": f"sd{i}", "synthetic": True}) + "\n"
+            for i, row in enumerate(rows[:3])
+        )
+    )
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"] = {"train": [str(tiny_path), str(synthetic)], "eval": {"held": str(synthetic)}}
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match=r"data\.eval\.held: 3 rows are flagged synthetic"):
+        train(load_config(path))
+    assert not (tmp_path / "runs").exists()
+
+
 def test_training_missing_file_names_key(tmp_path):
     path = write_config(tmp_path)
     raw = yaml.safe_load(path.read_text())

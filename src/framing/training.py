@@ -119,11 +119,24 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
         train, dev = parts[0], parts[1] or None
         if parts[2]:
             evals = {"test": parts[2], **evals}
+    _check_no_synthetic_tests(evals)
     _check_disjoint(train, dev, evals, set(config.data.shared_documents_ok))
     if not any(ex.frames is not None or ex.stance for ex in train):
         raise DataError("data.train: no example carries frames or stance labels")
     files = {str(path): sha256(path) for paths in keyed.values() for path in paths}
     return Datasets(schema, train, dev, evals, files)
+
+
+def _check_no_synthetic_tests(evals: dict[str, list[Example]]) -> None:
+    """Team-written text (`synthetic: true`) may train and tune a model but never measure it."""
+    for name, examples in evals.items():
+        synthetic = [ex.id for ex in examples if ex.extra.get("synthetic") is True]
+        if synthetic:
+            raise DataError(
+                f"data.eval.{name}: {len(synthetic)} rows are flagged synthetic: true (e.g. "
+                f"{synthetic[0]!r}); team-written text trains and tunes models but is never a "
+                "test set (list its file under data.train or data.dev)"
+            )
 
 
 def _check_disjoint(

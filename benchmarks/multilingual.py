@@ -1,8 +1,9 @@
 """Zero-shot cross-lingual transfer (issue #14): train on English, score 7 languages.
 
-Trains the `encoder` kind twice on the train/dev data of a config (default
-configs/default.yaml): with `base: usem3` (Universal Sentence Encoder multilingual v3) and with
-the default all-MiniLM-L6-v2 for comparison. Each model then scores the team-translated test set
+Trains the `encoder` kind on the train/dev data of a config (default configs/default.yaml):
+with `base: usem3` (Universal Sentence Encoder multilingual v3), with `base:
+multilingual-e5-small` (frozen) and with the default all-MiniLM-L6-v2 for comparison
+(`--models` picks some; results of models not rerun are kept). Each model then scores the team-translated test set
 data/multilingual/{en,pt,es,ru,ar,ko,zh}.jsonl (the same 300 UN test sentences in every
 language): frames macro-F1 and F_avg per target, with 95% document-bootstrap CIs from
 `framing.evaluation.evaluate`. It also times language detection on 2,000 UN sentences.
@@ -47,6 +48,7 @@ DATA = Path("data/multilingual")
 MODELS = {
     "encoder_usem3": {"base": "usem3"},
     "encoder_minilm": {"base": "default", "max_length": 128},
+    "encoder_e5": {"base": "multilingual-e5-small", "max_length": 128},
 }
 GAP, FLOOR = 0.10, 0.60
 
@@ -183,13 +185,14 @@ def main() -> None:
         print(args.output)
         return
     data = load_datasets(load_config(args.config))
+    earlier = json.loads(args.output.read_text("utf-8")) if args.output.is_file() else {}
     result: dict[str, Any] = {
         "config": args.config,
         "train_sentences": len(data.train),
         "dev_sentences": len(data.dev or ()),
         "bootstrap": args.bootstrap,
         "detection": detection_speed(),
-        "models": {},
+        "models": earlier.get("models", {}),  # models not rerun keep their results
     }
     print("detection", json.dumps(result["detection"]), flush=True)
     for name in args.models:

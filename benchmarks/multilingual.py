@@ -6,7 +6,8 @@ multilingual-e5-small` (frozen) and with the default all-MiniLM-L6-v2 for compar
 (`--models` picks some; results of models not rerun are kept). Each model then scores the
 team-translated test set data/multilingual/{en,pt,es,ru,ar,ko,zh}.jsonl (the same 300 UN
 test sentences in every language): frames macro-F1 and F_avg per target, with 95%
-document-bootstrap CIs from `framing.evaluation.evaluate`. It also times language detection on 2,000 UN sentences.
+document-bootstrap CIs from `framing.evaluation.evaluate`. It also times language detection
+on 2,000 UN sentences.
 
 The issue's targets, checked per model: every language within 10 points of the model's own
 English score (frames macro-F1 and each target's F_avg), and frames macro-F1 >= 0.60 in every

@@ -151,8 +151,9 @@ def e5_folder() -> Path:
         _swap_into_place(staged, folder)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    if verify(folder) is not None:  # another process's copy won the race and is damaged
-        raise ConfigError(f"model.base '{E5}': {verify(folder)}; delete {folder}")
+    problem = verify(folder)
+    if problem is not None:  # another process's copy won the race and is damaged
+        raise ConfigError(f"model.base '{E5}': {problem}; delete {folder}")
     return folder
 
 

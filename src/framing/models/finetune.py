@@ -29,6 +29,7 @@ from framing.models.base import EarlyStopping, EpochInfo
 from framing.models.bases import resolve_base
 from framing.models.torch_common import (
     length_sorted_batches,
+    load_encoder,
     mean_pool,
     pick_device,
     progress,
@@ -61,10 +62,14 @@ def stance_input_of(head_keys: Sequence[str]) -> str:
 
 
 def _build_net(
-    path: Path, n_frames: int, n_targets: int, n_stance: int, heads: Sequence[str]
+    path: Path,
+    n_frames: int,
+    n_targets: int,
+    n_stance: int,
+    heads: Sequence[str],
+    layers: int | None = None,
 ) -> Any:
     import torch
-    from transformers import AutoModel
 
     class FramingNet(torch.nn.Module):
         """Shared encoder; a frame head and per-target stance heads on the sentence, and a
@@ -72,7 +77,7 @@ def _build_net(
 
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(path), local_files_only=True)
+            self.encoder = load_encoder(path, layers)
             hidden = self.encoder.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             self.frame_head = torch.nn.Linear(hidden, max(n_frames, 1))
@@ -128,6 +133,7 @@ class FinetuneBackend:
             len(self.schema.targets),
             len(self.schema.stance_labels),
             head_names(self.stance_input),
+            self.config.layers,
         )
         self.net.to(self.device)
 

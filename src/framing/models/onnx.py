@@ -17,7 +17,12 @@ from framing.labels import LabelSchema
 from framing.modelfolder import GRAPH, HEADS, HEADS_META
 from framing.models.base import EpochInfo
 from framing.models.linear import LinearHeads
-from framing.models.torch_common import length_sorted_batches, progress, target_text
+from framing.models.torch_common import (
+    length_sorted_batches,
+    padded_batches,
+    progress,
+    target_text,
+)
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -76,29 +81,25 @@ class OnnxBackend:
         self, texts: list[str], pairs: list[str] | None, batch_size: int, show_progress: bool
     ) -> np.ndarray:
         out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1] or 384), np.float32)
+        if pairs is None:
+            batches = padded_batches(self.tokenizer, texts, self.max_length, batch_size)
+            total = -(-len(texts) // batch_size)
+            for batch, feed in progress(batches, show_progress, "scoring", total=total):
+                out[batch] = self.session.run(None, feed)[0]
+            return out
         for batch in progress(
             length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size),
             show_progress,
             "scoring",
         ):
-            chunk = [texts[i] for i in batch]
-            if pairs is None:
-                enc = self.tokenizer(
-                    chunk,
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="np",
-                )
-            else:
-                enc = self.tokenizer(
-                    [pairs[i] for i in batch],
-                    chunk,
-                    padding=True,
-                    truncation="only_second",
-                    max_length=self.max_length,
-                    return_tensors="np",
-                )
+            enc = self.tokenizer(
+                [pairs[i] for i in batch],
+                [texts[i] for i in batch],
+                padding=True,
+                truncation="only_second",
+                max_length=self.max_length,
+                return_tensors="np",
+            )
             feed = {name: enc[name].astype(np.int64) for name in INPUTS if name in enc}
             if "token_type_ids" not in feed:
                 feed["token_type_ids"] = np.zeros_like(feed["input_ids"])

@@ -26,7 +26,11 @@ Design (stratified, seeded):
 `fill:random`. Every label's positives are counted in the data card, not only the label a row was
 taken for.
 
+`--exclude F [F ...]` leaves out the ids of earlier selections (their `source_en.jsonl`), so a
+second translate-train set adds new sentences.
+
 Usage: python scripts/select_translation_set.py [--n 300] [--seed 14] [--source F] [--out DIR]
+    [--exclude F ...]
 """
 
 from __future__ import annotations
@@ -99,9 +103,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--source", type=Path, default=SOURCE)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[])
     args = parser.parse_args()
     out_dir = args.out
-    rows = read_jsonl(args.source)
+    taken = {r["id"] for path in args.exclude for r in read_jsonl(path)}
+    rows = [r for r in read_jsonl(args.source) if r["id"] not in taken]
     chosen = select(rows, args.n, args.seed, args.max_per_label, args.max_words)
     out = [{**r, "ml_selection": chosen[r["id"]]} for r in rows if r["id"] in chosen]
     write_jsonl(out_dir / "source_en.jsonl", out)
@@ -119,6 +125,7 @@ def main() -> None:
         "n": len(out),
         "seed": args.seed,
         "source": str(args.source),
+        "excluded": [str(path) for path in args.exclude],
         "max_per_label": args.max_per_label,
         "split_counts": label_counts(rows),
         "selected": label_counts(out),

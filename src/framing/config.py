@@ -129,8 +129,8 @@ class FinetuneModelConfig(BaseModel):
     base: str = Field("default", min_length=1)
     max_length: Int = Field(128, ge=8, le=512)
     freeze_embeddings: bool = False
-    # Keep only the base's first N transformer layers (None: all): cost per sentence falls in
-    # proportion, and the lower layers of a pre-trained encoder carry most of what fine-tuning needs.
+    # Keep only the base's first N transformer layers (None: all): the cost per sentence falls
+    # in proportion (layer dropping; what it costs in accuracy is measured per use).
     layers: Int | None = Field(None, ge=1, le=48)
     stance_input: Literal["one_pass", "pair", "both"] = "pair"  # pair: what older configs meant
 

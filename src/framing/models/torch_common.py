@@ -1,11 +1,13 @@
 """What the torch kinds (encoder, finetune) share: picking the device, seeding, length-sorted
-batching, loading an encoder (cut to N layers), mean pooling, the pair-input target text and progress bars. Torch and transformers
-are imported inside functions so `framing --help` stays fast."""
+batching, loading an encoder (cut to N layers), mean pooling, the pair-input target text and
+progress bars. Torch and transformers are imported inside functions so `framing --help` stays
+fast."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,11 +70,14 @@ def padded_batches(
             cols = slice(width - lengths[index], width) if left else slice(0, lengths[index])
             input_ids[row, cols] = ids[index]
             mask[row, cols] = 1
-        yield batch, {
-            "input_ids": input_ids,
-            "attention_mask": mask,
-            "token_type_ids": np.zeros_like(input_ids),
-        }
+        yield (
+            batch,
+            {
+                "input_ids": input_ids,
+                "attention_mask": mask,
+                "token_type_ids": np.zeros_like(input_ids),
+            },
+        )
 
 
 def load_encoder(path: Path, layers: int | None) -> Any:

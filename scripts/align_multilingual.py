@@ -1,0 +1,115 @@
+"""Pull a multilingual `finetune` model's translations onto its English (issue #14 experiment).
+
+The 3-layer multilingual-e5 model (configs/multilingual_e5_fast.yaml) keeps its frames across
+languages but calls more sentences "favour Russia" in Russian, Arabic and Korean than in English.
+This script tries the multilingual-distillation recipe (Reimers & Gurevych, 2020) on it: a frozen
+copy of the trained model is the teacher; the student (the same weights, trained further) learns
+to give both an English training sentence and each of its team translations the teacher's
+sentence vector for the English one (mean squared error on the mean-pooled vectors). The heads,
+thresholds and calibration stay those of the trained model, which read the teacher's space.
+
+Pairs come only from the translate-train sets (data/multilingual_train/, data/multilingual_train_b/:
+UN training sentences); nothing of the test set is read.
+
+Usage: python scripts/align_multilingual.py MODEL_DIR OUT_DIR [--epochs 2] [--lr 2e-5]
+    [--batch-size 16] [--seed 13] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import copy  # noqa: E402
+
+import torch  # noqa: E402
+
+from framing import FramingClassifier  # noqa: E402
+from framing.models.torch_common import mean_pool  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SETS = ("data/multilingual_train", "data/multilingual_train_b")
+LANGS = ("pt", "es", "ru", "ar", "ko", "zh")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def parallel_pairs() -> list[tuple[str, str]]:
+    """(English, translation) for every translated training row of both sets."""
+    pairs = []
+    for folder in SETS:
+        english = {r["id"]: r["text"] for r in read_jsonl(REPO / folder / "source_en.jsonl")}
+        for lang in LANGS:
+            path = REPO / folder / f"{lang}.jsonl"
+            if path.is_file():
+                pairs += [(english[r["source_id"]], r["text"]) for r in read_jsonl(path)]
+    return pairs
+
+
+def pooled(encoder: torch.nn.Module, tokenizer, texts: list[str], max_length: int) -> torch.Tensor:
+    batch = tokenizer(
+        texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+    )
+    return mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--limit", type=int, default=None, help="first N pairs (smoke test)")
+    args = parser.parse_args()
+    if args.out.exists():
+        raise SystemExit(f"{args.out} already exists; choose a new folder")
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    clf = FramingClassifier.load(args.model)
+    backend = clf.backend_
+    student, tokenizer, length = backend.net.encoder, backend.tokenizer, backend.max_length
+    teacher = copy.deepcopy(student).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    student.get_input_embeddings().weight.requires_grad_(False)  # as in training
+    student.train()
+    params = [p for p in student.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr)
+    pairs = parallel_pairs()[: args.limit]
+    print(f"{len(pairs)} pairs", flush=True)
+    for epoch in range(args.epochs):
+        random.shuffle(pairs)
+        start, total = time.time(), 0.0
+        for i in range(0, len(pairs), args.batch_size):
+            english = [a for a, _ in pairs[i : i + args.batch_size]]
+            translated = [b for _, b in pairs[i : i + args.batch_size]]
+            with torch.no_grad():
+                target = pooled(teacher, tokenizer, english, length)
+            loss = torch.nn.functional.mse_loss(
+                pooled(student, tokenizer, english, length), target
+            ) + torch.nn.functional.mse_loss(pooled(student, tokenizer, translated, length), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        steps = -(-len(pairs) // args.batch_size)
+        took = time.time() - start
+        print(f"epoch {epoch + 1}: loss {total / steps:.5f}, {took:.0f} s", flush=True)
+    student.eval()
+    clf.save(args.out)
+    print(args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,7 @@ import copy  # noqa: E402
 import torch  # noqa: E402
 
 from framing import FramingClassifier  # noqa: E402
+from framing.errors import FramingError  # noqa: E402
 from framing.models.torch_common import mean_pool  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,8 +77,13 @@ def main() -> None:
         raise SystemExit(f"{args.out} already exists; choose a new folder")
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    clf = FramingClassifier.load(args.model)
+    try:
+        clf = FramingClassifier.load(args.model)
+    except FramingError as err:
+        raise SystemExit(f"error: {err}") from None
     backend = clf.backend_
+    if clf.kind != "finetune" or not hasattr(backend, "net"):
+        raise SystemExit(f"error: {args.model}: a torch finetune model is needed, not {clf.kind}")
     student, tokenizer, length = backend.net.encoder, backend.tokenizer, backend.max_length
     teacher = copy.deepcopy(student).eval()
     for p in teacher.parameters():

@@ -1,0 +1,60 @@
+"""scripts/align_multilingual.py: aligns a finetune model's translations and saves a loadable
+folder; bad input is one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from framing import FramingClassifier
+
+from conftest import FAST_TRAIN, model_params
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "align_multilingual.py"
+
+
+def run(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True
+    )
+
+
+def test_align_saves_a_model_that_loads_and_keeps_its_heads(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    params = {**model_params("finetune", _tiny_transformer), "stance_input": "one_pass"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train=FAST_TRAIN)
+    clf.fit(tiny_examples[:24], dev=tiny_examples[24:]).save(tmp_path / "model")
+    done = run(tmp_path / "model", tmp_path / "aligned", "--epochs", 1, "--limit", 8)
+    assert done.returncode == 0, done.stderr
+    assert "8 pairs" in done.stdout
+    aligned = FramingClassifier.load(tmp_path / "aligned")
+    assert aligned.thresholds == clf.thresholds
+    before = (tmp_path / "model" / "heads.safetensors").read_bytes()
+    assert (tmp_path / "aligned" / "heads.safetensors").read_bytes() == before
+    weights = "model.safetensors"  # the encoder was trained further
+    assert (tmp_path / "aligned" / weights).read_bytes() != (
+        tmp_path / "model" / weights
+    ).read_bytes()
+    proba = aligned.predict_proba([ex.text for ex in tiny_examples]).frames
+    assert proba.shape == (len(tiny_examples), len(schema.frames))
+    assert np.isfinite(proba).all()
+    again = run(tmp_path / "model", tmp_path / "aligned", "--limit", 8)
+    assert again.returncode != 0
+    assert "already exists" in again.stderr
+
+
+def test_align_refuses_a_folder_that_is_not_a_finetune_model(tiny_examples, schema, tmp_path):
+    FramingClassifier("tfidf", schema=schema).fit(tiny_examples).save(tmp_path / "tfidf")
+    done = run(tmp_path / "tfidf", tmp_path / "out")
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'tfidf'}: a torch finetune model is needed, not tfidf"
+    ]
+    missing = run(tmp_path / "nowhere", tmp_path / "out2")
+    assert missing.returncode != 0
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()

@@ -18,6 +18,7 @@ Usage: python scripts/align_multilingual.py MODEL_DIR OUT_DIR [--epochs 2] [--lr
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import random
@@ -26,8 +27,6 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-import copy  # noqa: E402
 
 import torch  # noqa: E402
 

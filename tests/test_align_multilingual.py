@@ -3,11 +3,13 @@ folder; bad input is one line."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from framing import FramingClassifier
 
@@ -58,3 +60,63 @@ def test_align_refuses_a_folder_that_is_not_a_finetune_model(tiny_examples, sche
     assert missing.returncode != 0
     assert len(missing.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
+
+
+def _script_module():
+    spec = importlib.util.spec_from_file_location("align_multilingual", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_glossary_pairs_take_each_rendering_and_its_alternative(tmp_path, monkeypatch):
+    module = _script_module()
+    folder = tmp_path / "data" / "multilingual_glossary"
+    (folder / "translations").mkdir(parents=True)
+    (folder / "terms_en.jsonl").write_text(
+        '{"id": "G001", "text": "sanctions"}\n{"id": "G002", "text": "NATO"}\n'
+    )
+    (folder / "translations" / "ru.jsonl").write_text(
+        '{"id": "G001", "lang": "ru", "text": "санкции", "translator": "pass1"}\n'
+        '{"id": "G002", "lang": "ru", "text": "НАТО", "alt": "Североатлантический альянс",'
+        ' "translator": "pass1"}\n'
+    )
+    monkeypatch.setattr(module, "REPO", tmp_path)
+    assert module.glossary_pairs() == [
+        ("sanctions", "санкции"),
+        ("NATO", "НАТО"),
+        ("NATO", "Североатлантический альянс"),
+    ]
+
+
+def test_head_loss_is_lowest_where_the_vectors_agree():
+    torch = pytest.importorskip("torch")
+    module = _script_module()
+    net = torch.nn.Module()
+    net.frame_head = torch.nn.Linear(4, 3)
+    torch.manual_seed(0)
+    target = torch.randn(5, 4)
+    same = module.head_loss(net, target.clone(), target)
+    moved = module.head_loss(net, target + torch.randn(5, 4), target)
+    assert same < moved
+
+
+def test_align_with_head_weight_and_glossary_runs(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    params = {**model_params("finetune", _tiny_transformer), "stance_input": "one_pass"}
+    clf = FramingClassifier("finetune", schema=schema, model=params, train=FAST_TRAIN)
+    clf.fit(tiny_examples[:24], dev=tiny_examples[24:]).save(tmp_path / "model")
+    done = run(
+        tmp_path / "model",
+        tmp_path / "aligned",
+        "--epochs",
+        1,
+        "--limit",
+        4,
+        "--head-weight",
+        1,
+        "--glossary",
+    )
+    assert done.returncode == 0, done.stderr
+    assert FramingClassifier.load(tmp_path / "aligned").thresholds == clf.thresholds

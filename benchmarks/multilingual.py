@@ -159,7 +159,8 @@ def run_saved(name: str, folder: Path, bootstrap: int, data: Path = DATA) -> dic
     """Score a saved model folder (e.g. a finetune run's model or its int8 export)."""
     clf = FramingClassifier.load(folder)
     scored = score_languages(name, clf, bootstrap, data)
-    return {"folder": str(folder), "kind": clf.kind, "data": str(data), **scored}
+    where = {"data": str(data), "bootstrap": bootstrap}
+    return {"folder": str(folder), "kind": clf.kind, **where, **scored}
 
 
 def main() -> None:
@@ -189,10 +190,15 @@ def main() -> None:
     saved = dict(item.split("=", 1) for item in args.saved)
     if "none" in args.models and args.models != ["none"]:
         parser.error("--models none cannot be combined with other models")
+    if not (args.data / "en.jsonl").is_file():
+        parser.error(f"--data {args.data}: no en.jsonl there (the English the gaps are taken from)")
+    if args.models != ["none"] and args.data != DATA:
+        parser.error("--data applies to --saved models only; use it with --models none")
     if args.models == ["none"]:
-        if not args.output.is_file():
+        if not args.output.is_file() and args.data == DATA:
             parser.error(f"--models none adds to {args.output}, which does not exist yet")
-        result = json.loads(args.output.read_text("utf-8"))
+        fresh = {"data": str(args.data), "bootstrap": args.bootstrap, "models": {}}
+        result = json.loads(args.output.read_text("utf-8")) if args.output.is_file() else fresh
         for name, folder in saved.items():
             result["models"][name] = run_saved(name, Path(folder), args.bootstrap, args.data)
         args.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

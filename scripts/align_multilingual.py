@@ -8,11 +8,14 @@ to give both an English training sentence and each of its team translations the 
 sentence vector for the English one (mean squared error on the mean-pooled vectors). The heads,
 thresholds and calibration stay those of the trained model, which read the teacher's space.
 
-Pairs come only from the translate-train sets (data/multilingual_train/, _b/ and _c/: UN training
-sentences); nothing of the dev or test sets is read.
+Sentence pairs come from the translate-train sets (data/multilingual_train/, _b/ and _c/: UN
+training sentences); `--glossary` adds the team glossary's (English term, rendering) pairs
+(data/multilingual_glossary/). Nothing of the dev or test sets is read. `--head-weight W` adds
+the heads' agreement: their reading of the student's vectors must match their reading of the
+teacher's English vectors (frames, and the one-pass stance heads; a pair head is not used).
 
 Usage: python scripts/align_multilingual.py MODEL_DIR OUT_DIR [--epochs 2] [--lr 2e-5]
-    [--batch-size 16] [--seed 13] [--limit N]
+    [--batch-size 16] [--seed 13] [--glossary] [--head-weight W] [--limit N]
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def parallel_pairs() -> list[tuple[str, str]]:
-    """(English, translation) for every translated training row of both sets."""
+    """(English, translation) for every translated training row of the translate-train sets."""
     pairs = []
     for folder in SETS:
         english = {r["id"]: r["text"] for r in read_jsonl(REPO / folder / "source_en.jsonl")}
@@ -94,7 +97,7 @@ def head_loss(net: torch.nn.Module, student: torch.Tensor, target: torch.Tensor)
     return loss
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
     parser.add_argument("out", type=Path)
@@ -106,27 +109,21 @@ def main() -> None:
         "--head-weight",
         type=float,
         default=0.0,
-        help="weight of the heads' agreement (frames and stance) beside the vectors' distance",
+        help="weight of the heads' agreement (frames, one-pass stance) beside vector distance",
     )
     parser.add_argument(
         "--glossary",
         action="store_true",
         help=f"add the term pairs of {GLOSSARY} to the sentence pairs",
     )
-    parser.add_argument("--limit", type=int, default=None, help="first N pairs (smoke test)")
-    args = parser.parse_args()
-    if args.out.exists():
-        raise SystemExit(f"{args.out} already exists; choose a new folder")
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    try:
-        clf = FramingClassifier.load(args.model)
-    except FramingError as err:
-        raise SystemExit(f"error: {err}") from None
-    backend = clf.backend_
-    if clf.kind != "finetune" or not hasattr(backend, "net"):
-        raise SystemExit(f"error: {args.model}: a torch finetune model is needed, not {clf.kind}")
-    net, tokenizer, length = backend.net, backend.tokenizer, backend.max_length
+    parser.add_argument(
+        "--limit", type=int, default=None, help="first N sentence and N term pairs (smoke test)"
+    )
+    return parser.parse_args()
+
+
+def train(net: torch.nn.Module, tokenizer, length: int, pairs: list, args: argparse.Namespace):
+    """Train the encoder of `net` towards a frozen copy of itself on the (English, other) pairs."""
     student = net.encoder
     teacher = copy.deepcopy(student).eval()
     for p in [*teacher.parameters(), *net.parameters()]:
@@ -135,10 +132,8 @@ def main() -> None:
         p.requires_grad_(True)
     student.get_input_embeddings().weight.requires_grad_(False)  # as in training
     student.train()
-    params = [p for p in student.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=args.lr)
-    pairs = (parallel_pairs() + (glossary_pairs() if args.glossary else []))[: args.limit]
-    print(f"{len(pairs)} pairs", flush=True)
+    optimizer = torch.optim.AdamW([p for p in student.parameters() if p.requires_grad], lr=args.lr)
+    mse = torch.nn.functional.mse_loss
     for epoch in range(args.epochs):
         random.shuffle(pairs)
         start, total = time.time(), 0.0
@@ -149,7 +144,6 @@ def main() -> None:
                 target = pooled(teacher, tokenizer, english, length)
             own = pooled(student, tokenizer, english, length)
             other = pooled(student, tokenizer, translated, length)
-            mse = torch.nn.functional.mse_loss
             loss = mse(own, target) + mse(other, target)
             if args.head_weight:
                 loss = loss + args.head_weight * (
@@ -163,6 +157,25 @@ def main() -> None:
         took = time.time() - start
         print(f"epoch {epoch + 1}: loss {total / steps:.5f}, {took:.0f} s", flush=True)
     student.eval()
+
+
+def main() -> None:
+    args = parse_args()
+    if args.out.exists():
+        raise SystemExit(f"{args.out} already exists; choose a new folder")
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    try:
+        clf = FramingClassifier.load(args.model)
+    except FramingError as err:
+        raise SystemExit(f"error: {err}") from None
+    backend = clf.backend_
+    if clf.kind != "finetune" or not hasattr(backend, "net"):
+        raise SystemExit(f"error: {args.model}: a torch finetune model is needed, not {clf.kind}")
+    sentences = parallel_pairs()[: args.limit]
+    terms = glossary_pairs()[: args.limit] if args.glossary else []
+    print(f"{len(sentences) + len(terms)} pairs ({len(terms)} glossary)", flush=True)
+    train(backend.net, backend.tokenizer, backend.max_length, sentences + terms, args)
     clf.save(args.out)
     print(args.out)
 

@@ -32,7 +32,7 @@ def test_align_saves_a_model_that_loads_and_keeps_its_heads(
     clf.fit(tiny_examples[:24], dev=tiny_examples[24:]).save(tmp_path / "model")
     done = run(tmp_path / "model", tmp_path / "aligned", "--epochs", 1, "--limit", 8)
     assert done.returncode == 0, done.stderr
-    assert "8 pairs" in done.stdout
+    assert "8 pairs (0 glossary)" in done.stdout
     aligned = FramingClassifier.load(tmp_path / "aligned")
     assert aligned.thresholds == clf.thresholds
     before = (tmp_path / "model" / "heads.safetensors").read_bytes()
@@ -99,6 +99,12 @@ def test_head_loss_is_lowest_where_the_vectors_agree():
     same = module.head_loss(net, target.clone(), target)
     moved = module.head_loss(net, target + torch.randn(5, 4), target)
     assert same < moved
+    frames_only_moved = module.head_loss(net, target + 1.0, target)
+    net.target_head = torch.nn.Linear(4, 2 * 3)  # two targets, three stance classes
+    net.targets = lambda pooled: net.target_head(pooled).view(pooled.shape[0], 2, 3)
+    # the stance term (KL) is zero where the vectors agree and positive where they do not
+    assert torch.isclose(module.head_loss(net, target.clone(), target), same)
+    assert module.head_loss(net, target + 1.0, target) > frames_only_moved
 
 
 def test_align_with_head_weight_and_glossary_runs(
@@ -119,4 +125,10 @@ def test_align_with_head_weight_and_glossary_runs(
         "--glossary",
     )
     assert done.returncode == 0, done.stderr
-    assert FramingClassifier.load(tmp_path / "aligned").thresholds == clf.thresholds
+    assert "8 pairs (4 glossary)" in done.stdout
+    aligned = FramingClassifier.load(tmp_path / "aligned")
+    assert aligned.thresholds == clf.thresholds
+    weights = "model.safetensors"  # the encoder moved
+    assert (tmp_path / "aligned" / weights).read_bytes() != (
+        tmp_path / "model" / weights
+    ).read_bytes()

@@ -24,10 +24,12 @@ def _build_module():
     return module
 
 
+@pytest.mark.parametrize("folder", ["multilingual", "multilingual_dev"])
 @pytest.mark.parametrize("lang", LANGS)
-def test_shipped_language_matches_english(lang, schema):
-    english = {ex.id: ex for ex in read_examples(DATA / "en.jsonl", schema)}
-    rows = read_examples(DATA / f"{lang}.jsonl", schema)
+def test_shipped_language_matches_english(lang, folder, schema):
+    data = REPO / "data" / folder
+    english = {ex.id: ex for ex in read_examples(data / "en.jsonl", schema)}
+    rows = read_examples(data / f"{lang}.jsonl", schema)
     assert len(rows) == len(english) >= 300
     for ex in rows:
         source = english[ex.extra["source_id"]]
@@ -112,3 +114,17 @@ def test_build_purpose_flags_rows_and_writes_english(
     rows = [json.loads(line) for line in (tmp_path / "pt.jsonl").read_text().splitlines()]
     assert [r.get("synthetic", False) for r in rows] == [synthetic, synthetic]
     assert (tmp_path / "en.jsonl").is_file() == english
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_glossary_renders_every_term_in_order(lang):
+    folder = REPO / "data" / "multilingual_glossary"
+    terms = [
+        json.loads(line)["id"] for line in (folder / "terms_en.jsonl").read_text().splitlines()
+    ]
+    rows = [
+        json.loads(line)
+        for line in (folder / "translations" / f"{lang}.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert [r["id"] for r in rows] == terms and len(terms) == 160
+    assert all(r["lang"] == lang and r["text"].strip() for r in rows)

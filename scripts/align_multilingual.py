@@ -1,4 +1,4 @@
-"""Pull a multilingual `finetune` model's translations onto its English (issue #14 experiment).
+"""Pull a multilingual `finetune` model's translations onto its English (issue #14).
 
 The 3-layer multilingual-e5 model (configs/multilingual_e5_fast.yaml) keeps its frames across
 languages but calls more sentences "favour Russia" in Russian, Arabic and Korean than in English.

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"framing.evaluation", "framing.runs"},
     {
         "framing.data",
+        "framing.soft",
         "framing.segment",
         "framing.dates",
         "framing.articles",

@@ -49,6 +49,25 @@ def test_cli_check(tmp_path, tiny_path):
     assert "config file not found" in _is_clean_error(result)
 
 
+def test_cli_check_counts_soft_labelled_training_rows(tmp_path, tiny_path):
+    soft = {"stance": {"russia": {"favor": 0.2, "against": 0.3, "none": 0.5}}}
+    rows = tmp_path / "soft.jsonl"
+    rows.write_text(
+        "".join(
+            json.dumps({"id": f"t{i}", "text": "Unlabelled.", "soft": soft}) + "\n"
+            for i in range(4)
+        )
+    )
+    config = write_config(tmp_path, kinds=("finetune",))
+    text = config.read_text().replace(f"train: {tiny_path}", f"train: [{tiny_path}, {rows}]")
+    config.write_text(text)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 0, result.output
+    train_line = next(line for line in result.output.splitlines() if "train:" in line)
+    assert train_line.endswith("soft labels (a teacher's): 4")
+    assert "soft labels" not in result.output.replace(train_line, "")
+
+
 def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
     _, model = trained
     source = tmp_path / "in.txt"

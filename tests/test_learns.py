@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from framing import FramingClassifier
+from framing.data import Example
 from framing.evaluation import evaluate
 
 from conftest import model_params
@@ -95,6 +96,40 @@ def test_learns_usem3_encoder_overfits_and_reloads_from_its_package(
     ]
     loaded = FramingClassifier.load(folder)
     assert loaded.backend_.params()["base"] == "usem3"
+    again = loaded.predict_proba(texts)
+    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
+    for target in proba.stance:
+        np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)
+
+
+def _as_teacher(ex, schema):
+    """The fixture's gold labels as a confident teacher's probabilities, and no gold."""
+    frames = {f: 0.97 if f in ex.frames else 0.03 for f in schema.frames}
+    stance = {
+        t: {x: 0.94 if x == label else 0.03 for x in schema.stance_labels}
+        for t, label in ex.stance.items()
+    }
+    return Example(
+        id=ex.id, text=ex.text, doc_id=ex.doc_id, soft={"frames": frames, "stance": stance}
+    )
+
+
+def test_learns_student_from_soft_labels_alone_and_reloads_identically(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    """Distillation: a one-pass finetune student given only a teacher's probabilities (no gold
+    label at all) overfits to the teacher's decisions, and its folder reloads identically."""
+    model, train = OVERFIT["finetune"]
+    params = {**model_params("finetune", _tiny_transformer), **model, "stance_input": "one_pass"}
+    student = FramingClassifier("finetune", schema=schema, model=params, train={"seed": 3, **train})
+    student.fit([_as_teacher(ex, schema) for ex in tiny_examples])
+    texts = [ex.text for ex in tiny_examples]
+    proba = student.predict_proba(texts)
+    metrics = evaluate(tiny_examples, proba, schema, student.thresholds, bootstrap=0)
+    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
+    for target, block in metrics["stance"].items():
+        assert block["accuracy"] >= 0.95, (target, block)
+    loaded = FramingClassifier.load(student.save(tmp_path / "student"))
     again = loaded.predict_proba(texts)
     np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
     for target in proba.stance:

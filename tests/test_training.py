@@ -144,6 +144,45 @@ def test_training_refuses_synthetic_rows_in_an_eval_set(tmp_path, tiny_path):
     assert not (tmp_path / "runs").exists()
 
 
+def _soft_file(tmp_path, tiny_path, n=3):
+    """The fixture's first rows with a teacher's soft labels instead of gold labels."""
+    rows = [json.loads(line) for line in tiny_path.read_text().splitlines() if line.strip()]
+    soft = {"stance": {"russia": {"favor": 0.5, "against": 0.25, "none": 0.25}}}
+    path = tmp_path / "soft.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"t{i}", "doc_id": f"td{i}", "text": row["text"], "soft": soft})
+            + "\n"
+            for i, row in enumerate(rows[:n])
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize("key", ["dev", "eval"])
+def test_training_refuses_soft_labels_outside_the_training_data(tmp_path, tiny_path, key):
+    soft = _soft_file(tmp_path, tiny_path)
+    path = write_config(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    where = {"dev": str(soft)} if key == "dev" else {"eval": {"held": str(soft)}}
+    raw["data"] = {"train": str(tiny_path), **where}
+    path.write_text(yaml.safe_dump(raw))
+    name = "dev" if key == "dev" else r"eval\.held"
+    with pytest.raises(DataError, match=rf"data\.{name}: 3 rows carry soft labels \(e\.g\. 't0'\)"):
+        train(load_config(path))
+    assert not (tmp_path / "runs").exists()
+
+
+def test_training_refuses_soft_labels_for_a_kind_that_cannot_distil(tmp_path, tiny_path):
+    soft = _soft_file(tmp_path, tiny_path)
+    path = write_config(tmp_path, kinds=("tfidf",))
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["train"] = [str(tiny_path), str(soft)]
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match=r"example 't\d' carries soft labels .* not tfidf"):
+        train(load_config(path))
+
+
 def test_training_missing_file_names_key(tmp_path):
     path = write_config(tmp_path)
     raw = yaml.safe_load(path.read_text())
@@ -220,3 +259,17 @@ def test_training_run_folder_is_born_with_its_owner(tmp_path):
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [run.tmp.name]  # no staging left
     with pytest.raises(FramingError, match="another run with this name is being written"):
         start_run(tmp_path / "runs", "x", run.final)
+
+
+def test_a_split_keeps_soft_labelled_rows_in_training(tmp_path, tiny_path):
+    from framing.training import load_datasets
+
+    soft = _soft_file(tmp_path, tiny_path, n=5)
+    path = write_config(tmp_path, kinds=("finetune",))
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["train"] = [str(tiny_path), str(soft)]
+    path.write_text(yaml.safe_dump(raw))
+    data = load_datasets(load_config(path))
+    assert {f"t{i}" for i in range(5)} <= {ex.id for ex in data.train}
+    held = list(data.dev or []) + [ex for rows in data.eval.values() for ex in rows]
+    assert held and not any(ex.soft for ex in held)

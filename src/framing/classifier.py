@@ -33,6 +33,7 @@ from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities, predictions_from
 from framing.pretrained import resolve_model
+from framing.soft import parse_soft
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def _check_labels(ex: Example, schema: LabelSchema, where: str) -> Example:
         raise DataError(
             f"{where}: frame {unknown[0]!r} is not in the schema ({', '.join(schema.frames)})"
         )
+    parse_soft(ex.soft, where, schema)
     for target, label in (ex.stance or {}).items():
         if target not in schema.targets:
             raise DataError(
@@ -210,7 +212,7 @@ class FramingClassifier:
         train = _as_examples(examples, schema)
         dev_examples = _as_examples(dev, schema) if dev else None
         if self.kind != "zeroshot":  # zero-shot needs no labels; any it gets only calibrate
-            check_training_data(train, dev_examples, schema)
+            check_training_data(train, dev_examples, schema, self.kind)
         backend = build_backend(model_config, schema, train_config)
         self.schema_ = schema
         self.history_ = []

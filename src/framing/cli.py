@@ -127,8 +127,10 @@ def check_cmd(
             f"{t}: " + ", ".join(f"{k} {v}" for k, v in labels.items())
             for t, labels in counts["stance"].items()
         )
+        soft = f" | soft labels (a teacher's): {counts['soft']}" if counts.get("soft") else ""
         typer.echo(
             f"  {split}: {counts['n']} examples | frames: {frames or '-'} | stance: {stance or '-'}"
+            + soft
         )
 
 

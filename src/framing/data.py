@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from framing.errors import DataError
 from framing.labels import LabelSchema
 from framing.readers import describe, iter_records, names, one_line, shown
+from framing.soft import SoftLabels, parse_soft
 
 __all__ = [
     "check_training_data",
@@ -31,7 +32,7 @@ __all__ = [
 if TYPE_CHECKING:
     import datasets
 
-CANONICAL_FIELDS = ("id", "text", "source", "doc_id", "date", "frames", "stance")
+CANONICAL_FIELDS = ("id", "text", "source", "doc_id", "date", "frames", "stance", "soft")
 # What pandas writes for a missing cell once it is turned into a string (astype(str)).
 _MISSING_MARKERS = frozenset({"nan", "none", "null", "<na>", "nat"})
 
@@ -41,6 +42,7 @@ class Example:
     """One sentence. `frames`/`stance` are None when that task is unlabelled for this sentence.
 
     `stance` holds only the targets that were labelled; a target absent from it is unlabelled.
+    `soft` holds a teacher's probabilities (framing.soft), which only a `finetune` student reads.
     """
 
     id: str
@@ -50,6 +52,7 @@ class Example:
     date: str | None = None
     frames: tuple[str, ...] | None = None
     stance: dict[str, str] | None = None
+    soft: SoftLabels | None = field(default=None, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -242,6 +245,7 @@ def parse_record(record: dict[str, Any], where: str, schema: LabelSchema | None 
         date=date,
         frames=_check_frames(record.get("frames"), where, schema),
         stance=_check_stance(record.get("stance"), where, schema),
+        soft=parse_soft(record.get("soft"), where, schema),
         extra=extra,
     )
 
@@ -293,6 +297,8 @@ def example_to_dict(ex: Example) -> dict[str, Any]:
         record["frames"] = list(ex.frames)
     if ex.stance is not None:
         record["stance"] = dict(ex.stance)
+    if ex.soft is not None:
+        record["soft"] = ex.soft
     record.update(ex.extra)
     return record
 
@@ -351,10 +357,26 @@ def to_hf_dataset(examples: Sequence[Example]) -> datasets.Dataset:
 
 
 def check_training_data(
-    train: Sequence[Example], dev: Sequence[Example] | None, schema: LabelSchema
+    train: Sequence[Example],
+    dev: Sequence[Example] | None,
+    schema: LabelSchema,
+    kind: str = "finetune",
 ) -> None:
-    """Refuse data nothing can be learnt from; warn where the result would mislead."""
-    if not any(ex.frames is not None or ex.stance for ex in train):
+    """Refuse data nothing can be learnt from; warn where the result would mislead. Soft labels
+    train only a `finetune` student and never tune one (dev)."""
+    soft = next((ex for ex in train if ex.soft is not None), None)
+    if soft is not None and kind != "finetune":
+        raise DataError(
+            f"example {soft.id!r} carries soft labels (a teacher's probabilities); only kind "
+            f"finetune learns from them, not {kind}: train {kind} without the soft-label file"
+        )
+    soft_dev = next((ex for ex in dev or () if ex.soft is not None), None)
+    if soft_dev is not None:
+        raise DataError(
+            f"dev example {soft_dev.id!r} carries soft labels; a teacher's guesses may train a "
+            "model but never choose its epoch or thresholds: move that file to the training data"
+        )
+    if not any(ex.frames is not None or ex.stance or ex.soft for ex in train):
         raise DataError("fit() got no labelled examples: every example lacks frames and stance")
     for where, items in (("example", train), ("dev example", dev or ())):
         for i, ex in enumerate(items):

@@ -67,7 +67,8 @@ def _count_labels(examples: Sequence[Example], schema: LabelSchema) -> dict[str,
         }
         for t in schema.targets
     }
-    return {"n": len(examples), "frames": frames, "stance": stance}
+    soft = sum(ex.soft is not None for ex in examples)
+    return {"n": len(examples), "frames": frames, "stance": stance, "soft": soft}
 
 
 def _read_all(paths: list[Path], schema: LabelSchema, fields: dict[str, str]) -> list[Example]:
@@ -112,14 +113,18 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
         name: _read_all(as_paths(value), schema, fields) for name, value in config.data.eval.items()
     }
     if dev is None and config.data.split is not None:
-        split = config.data.split
+        split = config.data.split  # soft-labelled rows only ever train: they stay out of it
+        soft = [ex for ex in train if ex.soft is not None]
         parts = split_examples(
-            train, [1 - split.dev - split.test, split.dev, split.test], split.seed
+            [ex for ex in train if ex.soft is None],
+            [1 - split.dev - split.test, split.dev, split.test],
+            split.seed,
         )
-        train, dev = parts[0], parts[1] or None
+        train, dev = parts[0] + soft, parts[1] or None
         if parts[2]:
             evals = {"test": parts[2], **evals}
     _check_no_synthetic_tests(evals)
+    _check_no_soft_labels({"dev": dev or [], **{f"eval.{k}": v for k, v in evals.items()}})
     _check_disjoint(train, dev, evals, set(config.data.shared_documents_ok))
     if not any(ex.frames is not None or ex.stance for ex in train):
         raise DataError("data.train: no example carries frames or stance labels")
@@ -136,6 +141,18 @@ def _check_no_synthetic_tests(evals: dict[str, list[Example]]) -> None:
                 f"data.eval.{name}: {len(synthetic)} rows are flagged synthetic: true (e.g. "
                 f"{synthetic[0]!r}); team-written text trains and tunes models but is never a "
                 "test set (list its file under data.train or data.dev)"
+            )
+
+
+def _check_no_soft_labels(sets: dict[str, list[Example]]) -> None:
+    """Soft labels (a teacher's guesses) train a student; they never choose or measure a model."""
+    for name, examples in sets.items():
+        soft = [ex.id for ex in examples if ex.soft is not None]
+        if soft:
+            raise DataError(
+                f"data.{name}: {len(soft)} rows carry soft labels (e.g. {soft[0]!r}); a teacher's "
+                "probabilities may train a finetune student but never tune or test a model "
+                "(list that file under data.train)"
             )
 
 

@@ -5,7 +5,8 @@ ways (`stance_input`): a head per schema target on the same sentence encoding (o
 pass gives frames and every target), or a pair head on (target, sentence), which a trained
 model can be asked about any target string. `both` keeps the two. The training loop is
 explicit: AdamW, linear warm-up and decay, clipping at 1.0, early stopping on dev, best
-state kept.
+state kept. Sentences with a teacher's soft labels and no gold ones train the frame head and
+the per-target heads by distillation (framing.models.losses); the pair head learns from gold only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from framing.labels import LabelSchema
 from framing.modelfolder import HEADS
 from framing.models.base import EarlyStopping, EpochInfo
 from framing.models.bases import resolve_base
+from framing.models.losses import IGNORE, frame_loss, loss_weights, soft_part, target_loss
 from framing.models.torch_common import (
     length_sorted_batches,
     load_encoder,
@@ -38,9 +40,6 @@ from framing.models.torch_common import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-IGNORE = -100  # gold index of a (sentence, target) with no stance label: no loss
 
 
 def head_names(stance_input: str) -> tuple[str, ...]:
@@ -167,8 +166,9 @@ class FinetuneBackend:
         rows = [
             i
             for i, ex in enumerate(train)
-            if (ex.frames is not None and self.schema.frames)
+            if ((ex.frames is not None or soft_part(ex, "frames")) and self.schema.frames)
             or (one_pass and any(t in self.schema.targets for t in ex.stance or {}))
+            or (one_pass and soft_part(ex, "stance"))
         ]
         pairs = [
             (i, t)
@@ -190,28 +190,6 @@ class FinetuneBackend:
         rng.shuffle(steps)
         return steps
 
-    def _loss_weights(self, train: Sequence[Example]) -> tuple[Any, Any]:
-        """sqrt-inverse-frequency weights: rare frames and stances count more, without extremes."""
-        import torch
-
-        labelled = [ex for ex in train if ex.frames is not None]
-        pos = np.array([sum(f in ex.frames for ex in labelled) for f in self.schema.frames])  # type: ignore[operator]
-        neg = len(labelled) - pos
-        pos_weight = np.sqrt(np.maximum(neg, 1) / np.maximum(pos, 1))
-        labels = self.schema.stance_labels
-        counts = np.ones(len(labels))
-        for ex in train:
-            for t, label in (ex.stance or {}).items():
-                if t in self.schema.targets:
-                    counts[labels.index(label)] += 1
-        class_weight = np.sqrt(counts.sum() / (len(labels) * counts))
-        return (
-            torch.tensor(
-                pos_weight if len(pos) else [1.0], dtype=torch.float32, device=self.device
-            ),
-            torch.tensor(class_weight, dtype=torch.float32, device=self.device),
-        )
-
     def _optimizer(self, train: Sequence[Example]) -> tuple[Any, Any, list[Any]]:
         """AdamW over the trainable parameters and a linear warm-up/decay schedule."""
         import torch
@@ -231,34 +209,6 @@ class FinetuneBackend:
         )
         return optimizer, scheduler, params
 
-    def _frame_loss(self, rows: list[Example], logits: Any, bce: Any) -> Any:
-        """BCE over the sentences that carry frame labels (zero when none does)."""
-        import torch
-
-        index = {f: j for j, f in enumerate(self.schema.frames)}
-        keep = [r for r, ex in enumerate(rows) if ex.frames is not None]
-        if not keep or not index:
-            return logits.sum() * 0.0
-        gold = torch.zeros(len(keep), len(index), device=self.device)
-        for k, r in enumerate(keep):
-            for f in rows[r].frames or ():
-                gold[k, index[f]] = 1.0
-        return bce(logits[keep][:, : len(index)].float(), gold)
-
-    def _target_loss(self, rows: list[Example], logits: Any, ce: Any) -> Any:
-        """CE over the (sentence, schema target) cells that carry a stance label."""
-        import torch
-
-        labels = {label: k for k, label in enumerate(self.schema.stance_labels)}
-        gold = torch.full(logits.shape[:2], IGNORE, dtype=torch.long, device=self.device)
-        for r, ex in enumerate(rows):
-            for j, t in enumerate(self.schema.targets):
-                if ex.stance and t in ex.stance:
-                    gold[r, j] = labels[ex.stance[t]]
-        if not bool((gold != IGNORE).any()):
-            return logits.sum() * 0.0
-        return ce(logits.float().reshape(-1, logits.shape[-1]), gold.reshape(-1))
-
     def _batch_loss(
         self, train: Sequence[Example], step: tuple[str, list[int], list[str] | None], losses: Any
     ) -> Any:
@@ -273,10 +223,10 @@ class FinetuneBackend:
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device == "cuda"):
             if task == "sentence":
                 pooled = self.net.pooled(self._encode(texts))
-                frame_loss = self._frame_loss(examples, self.net.frame_head(pooled), bce)
-                return frame_loss + self._target_loss(examples, self.net.targets(pooled), ce)
+                frames = frame_loss(examples, self.net.frame_head(pooled), bce, self.schema)
+                return frames + target_loss(examples, self.net.targets(pooled), ce, self.schema)
             if task == "frames":
-                return self._frame_loss(examples, self.net.frames(self._encode(texts)), bce)
+                return frame_loss(examples, self.net.frames(self._encode(texts)), bce, self.schema)
             assert targets is not None
             labels = {label: k for k, label in enumerate(self.schema.stance_labels)}
             gold_idx = torch.tensor(
@@ -302,7 +252,7 @@ class FinetuneBackend:
             torch.set_num_threads(cfg.threads)
         self._setup(resolve_base(self.base))
         optimizer, scheduler, params = self._optimizer(train)
-        pos_weight, class_weight = self._loss_weights(train)
+        pos_weight, class_weight = loss_weights(train, self.schema, self.device)
         losses = (
             torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight),
             torch.nn.CrossEntropyLoss(weight=class_weight, ignore_index=IGNORE),

@@ -1,0 +1,122 @@
+"""Which teacher for distillation: trained models alone and the mean of their calibrated
+probabilities, every subset of two or more members, chosen on dev only.
+
+For each candidate the frame thresholds are tuned on the dev sets (as `fit` does), then every
+set is scored: frames macro-F1, and F_avg (mean F1 of favor and against) for each target. The
+candidate with the highest dev mean of those three numbers is the teacher; the test sets are
+printed for every row but were not used to choose. Writes benchmarks/results/teacher.json.
+
+Usage:
+    python benchmarks/teacher.py --member packaged=src/framing/pretrained/geopolitics \\
+        --member e5_fast=<int8 folder> --member tfidf=<run>/tfidf/model [--bootstrap 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from framing import FramingClassifier  # noqa: E402
+from framing.data import Example, read_examples  # noqa: E402
+from framing.evaluation import evaluate, tune_thresholds  # noqa: E402
+from framing.labels import LabelSchema  # noqa: E402
+from framing.predictions import Probabilities  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "benchmarks" / "results" / "teacher.json"
+SETS = {
+    "dev": ["data/un/dev.jsonl", "data/news/dev.jsonl", "data/news_synth/dev.jsonl"],
+    "un_test": ["data/un/test.jsonl"],
+    "news_test": ["data/news/test.jsonl"],
+    "news_real": ["data/news_real/test.jsonl"],
+    "un_random": ["data/un/random_gold.jsonl"],
+}
+FAVG = "f1_favor_against"
+
+
+def mean_proba(probas: list[Probabilities]) -> Probabilities:
+    first = probas[0]
+    return Probabilities(
+        frames=np.mean([p.frames for p in probas], axis=0),
+        stance={t: np.mean([p.stance[t] for p in probas], axis=0) for t in first.stance},
+        frame_names=first.frame_names,
+        stance_labels=first.stance_labels,
+    )
+
+
+def scores(
+    examples: list[Example],
+    proba: Probabilities,
+    schema: LabelSchema,
+    thresholds: dict[str, float],
+    bootstrap: int,
+) -> dict[str, Any]:
+    result = evaluate(examples, proba, schema, thresholds, bootstrap=bootstrap, by_source=False)
+    row: dict[str, Any] = {"frames": result["frames"]["macro_f1"]}
+    if bootstrap:
+        row["frames_ci"] = result["frames"].get("macro_f1_ci")
+    for target, block in result["stance"].items():
+        row[target] = block[FAVG]
+        if bootstrap:
+            row[f"{target}_ci"] = block.get(f"{FAVG}_ci")
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--member", action="append", required=True, metavar="NAME=FOLDER")
+    parser.add_argument("--bootstrap", type=int, default=0, help="CIs for the chosen teacher")
+    args = parser.parse_args()
+    members = dict(item.split("=", 1) for item in args.member)
+    models = {name: FramingClassifier.load(path) for name, path in members.items()}
+    schema = next(iter(models.values())).schema_
+    data = {
+        k: [ex for f in files for ex in read_examples(REPO / f, schema)]
+        for k, files in SETS.items()
+    }
+    probas = {
+        (name, k): model.predict_proba([ex.text for ex in rows], on_other_language="ignore")
+        for name, model in models.items()
+        for k, rows in data.items()
+    }
+    rows = []
+    for size in range(1, len(models) + 1):
+        for combo in itertools.combinations(models, size):
+            mean = {k: mean_proba([probas[(n, k)] for n in combo]) for k in data}
+            thresholds = tune_thresholds(mean["dev"].frames, data["dev"], schema.frames)
+            result = {k: scores(data[k], mean[k], schema, thresholds, 0) for k in data}
+            dev = result["dev"]
+            summary = float(np.mean([dev["frames"], *[dev[t] for t in schema.targets]]))
+            rows.append({"members": list(combo), "dev_mean": round(summary, 4), "sets": result})
+            print(
+                f"{'+'.join(combo):40s} dev mean {summary:.3f}  "
+                + "  ".join(
+                    f"{k} {r['frames']:.2f}/{'/'.join(f'{r[t]:.2f}' for t in schema.targets)}"
+                    for k, r in result.items()
+                ),
+                flush=True,
+            )
+    best = max(rows, key=lambda r: r["dev_mean"])
+    if args.bootstrap:
+        mean = {k: mean_proba([probas[(n, k)] for n in best["members"]]) for k in data}
+        thresholds = tune_thresholds(mean["dev"].frames, data["dev"], schema.frames)
+        best["sets_ci"] = {
+            k: scores(data[k], mean[k], schema, thresholds, args.bootstrap)
+            for k in data
+            if k != "dev"
+        }
+    print(f"chosen on dev: {'+'.join(best['members'])} ({best['dev_mean']:.3f})")
+    OUT.write_text(json.dumps({"members": members, "rows": rows, "chosen": best}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

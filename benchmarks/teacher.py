@@ -28,7 +28,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from framing import FramingClassifier  # noqa: E402
 from framing.data import Example, read_examples  # noqa: E402
 from framing.evaluation import evaluate, tune_thresholds  # noqa: E402
+from framing.files import sha256  # noqa: E402
 from framing.labels import LabelSchema  # noqa: E402
+from framing.modelfolder import INDEX  # noqa: E402
 from framing.predictions import Probabilities  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,7 +76,7 @@ def scores(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--member", action="append", required=True, metavar="NAME=FOLDER")
-    parser.add_argument("--bootstrap", type=int, default=0, help="CIs for the chosen teacher")
+    parser.add_argument("--bootstrap", type=int, default=0, help="CIs on the test sets")
     args = parser.parse_args()
     members = dict(item.split("=", 1) for item in args.member)
     models = {name: FramingClassifier.load(path) for name, path in members.items()}
@@ -93,7 +95,10 @@ def main() -> None:
         for combo in itertools.combinations(models, size):
             mean = {k: mean_proba([probas[(n, k)] for n in combo]) for k in data}
             thresholds = tune_thresholds(mean["dev"].frames, data["dev"], schema.frames)
-            result = {k: scores(data[k], mean[k], schema, thresholds, 0) for k in data}
+            result = {
+                k: scores(data[k], mean[k], schema, thresholds, 0 if k == "dev" else args.bootstrap)
+                for k in data
+            }
             dev = result["dev"]
             summary = float(np.mean([dev["frames"], *[dev[t] for t in schema.targets]]))
             rows.append({"members": list(combo), "dev_mean": round(summary, 4), "sets": result})
@@ -106,16 +111,10 @@ def main() -> None:
                 flush=True,
             )
     best = max(rows, key=lambda r: r["dev_mean"])
-    if args.bootstrap:
-        mean = {k: mean_proba([probas[(n, k)] for n in best["members"]]) for k in data}
-        thresholds = tune_thresholds(mean["dev"].frames, data["dev"], schema.frames)
-        best["sets_ci"] = {
-            k: scores(data[k], mean[k], schema, thresholds, args.bootstrap)
-            for k in data
-            if k != "dev"
-        }
     print(f"chosen on dev: {'+'.join(best['members'])} ({best['dev_mean']:.3f})")
-    OUT.write_text(json.dumps({"members": members, "rows": rows, "chosen": best}, indent=1) + "\n")
+    digests = {name: sha256(Path(path) / INDEX) for name, path in members.items()}
+    record = {"members": members, "framing_json_sha256": digests, "rows": rows, "chosen": best}
+    OUT.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

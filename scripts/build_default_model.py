@@ -56,7 +56,9 @@ def _rows(metrics: dict[str, dict[str, Any]]) -> list[str]:
     return rows
 
 
-def _card(run: Path, index: dict[str, Any], metrics: dict[str, Any], size_mb: float) -> str:
+def _card(
+    run: Path, index: dict[str, Any], metrics: dict[str, Any], size_mb: float, soft: int
+) -> str:
     schema = index["schema"]
     lines = [
         f"# Model card: `{DEFAULT_MODEL}`",
@@ -84,6 +86,16 @@ def _card(run: Path, index: dict[str, Any], metrics: dict[str, Any], size_mb: fl
         "Ukraine-crisis news sentences (CC BY-NC 4.0) and the team-written news corpus "
         "(`synthetic: true`, train/dev only); see data/README.md for counts, agreement (α) and "
         "how sentences were selected.",
+        *(
+            [
+                "",
+                f"Distilled: {soft} unlabelled UN sentences (none from a dev or test speech) "
+                "carry a teacher ensemble's probabilities (data/distill/, see its card), which "
+                "the model learns as soft labels next to the gold ones.",
+            ]
+            if soft
+            else []
+        ),
         "",
         "## Metrics of this int8 model (95% document-bootstrap CIs)",
         *_rows(metrics),
@@ -128,10 +140,13 @@ def build(run: Path, model_name: str, dest: Path) -> dict[str, Any]:
             metrics[name] = evaluate(examples, proba, clf.schema_, clf.thresholds)
             ece_before[name] = calibration_errors(examples, raw, clf.schema_)
         size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+        soft = sum(ex.soft is not None for ex in data.train)
         if size_mb > MAX_MB:
             raise FramingError(f"the int8 folder is {size_mb:.1f} MB, over the {MAX_MB} MB limit")
         index = read_index(folder)
-        (folder / "README.md").write_text(_card(run, index, metrics, size_mb), encoding="utf-8")
+        (folder / "README.md").write_text(
+            _card(run, index, metrics, size_mb, soft), encoding="utf-8"
+        )
         kept = {k: v for k, v in index.items() if k not in ("format", "versions", "files")}
         params = {k: v for k, v in kept["params"].items() if k != "base"}  # a builder's path
         write_index(

@@ -27,7 +27,9 @@ run: setup
 	OUT=$$($(BIN)/framing compare configs/compare/un_default.yaml | tail -n 1); \
 	echo "comparison report: $$OUT/report.html"
 
-# Rebuild the packaged default model (src/framing/pretrained/geopolitics/, int8 ONNX + card).
+# Rebuild the packaged default model (src/framing/pretrained/geopolitics/, int8 ONNX + card):
+# the gold data plus the shipped soft labels of data/distill/ (remade by scripts/teacher_labels.py,
+# see data/distill/README.md); about an hour on 2 cores.
 default-model: setup
 	@set -e; \
 	RUN=$$($(BIN)/framing train configs/geopolitics.yaml | tail -n 1); \

@@ -45,6 +45,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    if any("=" not in item for item in args.model):
+        parser.error(
+            "--model takes NAME=FOLDER, e.g. --model packaged=src/framing/pretrained/geopolitics"
+        )
     texts = load_sentences(args.n, args.seed)
     models = {
         name: FramingClassifier.load(path) for name, path in (m.split("=", 1) for m in args.model)

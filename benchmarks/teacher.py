@@ -1,5 +1,5 @@
-"""Which teacher for distillation: trained models alone and the mean of their calibrated
-probabilities, every subset of two or more members, chosen on dev only.
+"""Which teacher for distillation: each trained model alone and the mean of the calibrated
+probabilities of every subset of two or more of them, chosen on dev only.
 
 For each candidate the frame thresholds are tuned on the dev sets (as `fit` does), then every
 set is scored: frames macro-F1, and F_avg (mean F1 of favor and against) for each target. The
@@ -78,9 +78,21 @@ def main() -> None:
     parser.add_argument("--member", action="append", required=True, metavar="NAME=FOLDER")
     parser.add_argument("--bootstrap", type=int, default=0, help="CIs on the test sets")
     args = parser.parse_args()
+    if any("=" not in item for item in args.member):
+        parser.error(
+            "--member takes NAME=FOLDER, e.g. --member packaged=src/framing/pretrained/geopolitics"
+        )
     members = dict(item.split("=", 1) for item in args.member)
     models = {name: FramingClassifier.load(path) for name, path in members.items()}
     schema = next(iter(models.values())).schema_
+    for name, model in models.items():
+        other = model.schema_
+        if (other.frames, other.targets, other.stance_labels) != (
+            schema.frames,
+            schema.targets,
+            schema.stance_labels,
+        ):
+            parser.error(f"--member {name}: its schema differs from the first member's")
     data = {
         k: [ex for f in files for ex in read_examples(REPO / f, schema)]
         for k, files in SETS.items()

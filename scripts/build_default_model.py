@@ -89,7 +89,7 @@ def _card(
         *(
             [
                 "",
-                f"Distilled: {soft} unlabelled UN sentences (none from a dev or test speech) "
+                f"Distilled: {soft} unlabelled UN sentences (none from a UN dev or test speech) "
                 "carry a teacher ensemble's probabilities (data/distill/, see its card), which "
                 "the model learns as soft labels next to the gold ones.",
             ]

@@ -33,6 +33,7 @@ from framing.errors import FramingError
 from framing.files import atomic_dir, sha256, write_json
 from framing.modelfolder import INDEX
 from framing.predictions import Probabilities
+from framing.pretrained import resolve_model
 from framing.readers import iter_records
 
 DIGITS = 4
@@ -76,6 +77,22 @@ def pool_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     if len(rows) < args.pool:
         raise FramingError(f"--pool {args.pool}: the corpus has only {len(rows)} usable sentences")
     return random.Random(args.seed).sample(rows, args.pool)
+
+
+def check_members(models: Sequence[FramingClassifier], paths: Sequence[str]) -> None:
+    """Members must share the schema's frames, targets and stance labels, in the same order."""
+    first = models[0].schema_
+    for path, model in zip(paths[1:], models[1:]):
+        schema = model.schema_
+        if (schema.frames, schema.targets, schema.stance_labels) != (
+            first.frames,
+            first.targets,
+            first.stance_labels,
+        ):
+            raise FramingError(
+                f"--model {path}: its schema (frames, targets, stance labels) differs from that "
+                f"of {paths[0]}; the members of a teacher must share one schema"
+            )
 
 
 def ensemble(models: Sequence[FramingClassifier], texts: list[str]) -> Probabilities:
@@ -126,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         models = [FramingClassifier.load(path) for path in args.model]
+        check_members(models, args.model)
         rows = pool_rows(args)
         proba = ensemble(models, [row["text"] for row in rows])
         kept = choose(proba, args.keep, args.enrich, args.seed)
@@ -153,10 +171,9 @@ def summary(
             {
                 "path": str(path),
                 "kind": m.backend_.kind,
-                "framing_json_sha256": sha256(Path(path) / INDEX),
+                "framing_json_sha256": sha256(resolve_model(path) / INDEX),
             }
             for path, m in zip(args.model, models)
-            if (Path(path) / INDEX).exists()
         ],
         "corpus": args.corpus,
         "exclude_documents": args.exclude_documents,

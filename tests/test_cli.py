@@ -60,7 +60,7 @@ def test_cli_check_counts_soft_labelled_training_rows(tmp_path, tiny_path):
     )
     config = write_config(tmp_path, kinds=("finetune",))
     text = config.read_text().replace(f"train: {tiny_path}", f"train: [{tiny_path}, {rows}]")
-    config.write_text(text)
+    config.write_text(text.replace("kind: finetune", "kind: finetune\n  stance_input: one_pass"))
     result = runner.invoke(app, ["check", str(config)])
     assert result.exit_code == 0, result.output
     train_line = next(line for line in result.output.splitlines() if "train:" in line)

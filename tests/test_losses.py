@@ -65,3 +65,24 @@ def test_target_loss_without_soft_labels_is_the_plain_weighted_ce(schema):
     ce = torch.nn.CrossEntropyLoss(weight=torch.tensor([2.0, 1.0, 0.5]), ignore_index=IGNORE)
     expected = F.cross_entropy(logits[0, :1], torch.tensor([0]))
     assert torch.isclose(target_loss(rows, logits, ce, schema), expected)
+
+
+def test_target_loss_keeps_the_class_weighted_mean_over_gold_cells(schema):
+    """Gold cells only: exactly the weighted CE the loss was before soft labels existed, which
+    differs from the unweighted one (so dropping the weights would fail here)."""
+    rows = [
+        Example(id="a", text="x", stance={"russia": "favor", "the_west": "against"}),
+        Example(id="b", text="y", stance={"russia": "none"}),
+    ]
+    logits = torch.randn(2, 2, 3, generator=torch.Generator().manual_seed(1))
+    weight = torch.tensor([2.0, 1.0, 0.5])
+    ce = torch.nn.CrossEntropyLoss(weight=weight, ignore_index=IGNORE)
+    gold = torch.tensor([[0, 1], [2, IGNORE]])
+    expected = F.cross_entropy(
+        logits.reshape(-1, 3), gold.reshape(-1), weight=weight, ignore_index=IGNORE
+    )
+    loss = target_loss(rows, logits, ce, schema)
+    assert torch.isclose(loss, expected)
+    assert not torch.isclose(
+        loss, F.cross_entropy(logits.reshape(-1, 3), gold.reshape(-1), ignore_index=IGNORE)
+    )

@@ -56,6 +56,7 @@ def test_parse_soft_keeps_frames_and_stance(schema):
         ({"stance": ["favor"]}, r"soft\.stance must be a mapping"),
         ({"frame": FRAMES}, r"soft has the key 'frame'; expected 'frames' and/or 'stance'"),
         ({}, r"soft is empty"),
+        ({"stance": {}}, r"soft\.stance is empty; expected a distribution per target"),
         ([0.1], r"soft must be a mapping"),
     ],
 )

@@ -9,6 +9,7 @@ import yaml
 
 from framing import FramingClassifier, load_config, train
 from framing.errors import DataError, FramingError
+from framing.training import check, load_datasets
 
 from conftest import write_config
 
@@ -179,8 +180,22 @@ def test_training_refuses_soft_labels_for_a_kind_that_cannot_distil(tmp_path, ti
     raw = yaml.safe_load(path.read_text())
     raw["data"]["train"] = [str(tiny_path), str(soft)]
     path.write_text(yaml.safe_dump(raw))
-    with pytest.raises(DataError, match=r"example 't\d' carries soft labels .* not tfidf"):
+    with pytest.raises(DataError, match=r"models\[0\] \(kind tfidf\): data\.train has soft"):
         train(load_config(path))
+    assert not (tmp_path / "runs").exists()
+
+
+def test_training_refuses_soft_stance_for_a_pair_only_finetune(
+    tmp_path, tiny_path, _tiny_transformer
+):
+    soft = _soft_file(tmp_path, tiny_path)
+    path = write_config(tmp_path, kinds=("finetune",), base=_tiny_transformer)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["train"] = [str(tiny_path), str(soft)]
+    raw["models"][0]["stance_input"] = "pair"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(DataError, match=r"models\[0\]\.stance_input: pair learns stance from gold"):
+        check(load_config(path))
 
 
 def test_training_missing_file_names_key(tmp_path):
@@ -262,14 +277,37 @@ def test_training_run_folder_is_born_with_its_owner(tmp_path):
 
 
 def test_a_split_keeps_soft_labelled_rows_in_training(tmp_path, tiny_path):
-    from framing.training import load_datasets
-
     soft = _soft_file(tmp_path, tiny_path, n=5)
     path = write_config(tmp_path, kinds=("finetune",))
     raw = yaml.safe_load(path.read_text())
     raw["data"]["train"] = [str(tiny_path), str(soft)]
+    raw["models"][0]["stance_input"] = "one_pass"
     path.write_text(yaml.safe_dump(raw))
     data = load_datasets(load_config(path))
     assert {f"t{i}" for i in range(5)} <= {ex.id for ex in data.train}
-    held = list(data.dev or []) + [ex for rows in data.eval.values() for ex in rows]
-    assert held and not any(ex.soft for ex in held)
+
+
+def test_a_split_leaves_out_soft_rows_of_held_out_documents(tmp_path, tiny_path):
+    rows = [json.loads(line) for line in tiny_path.read_text().splitlines() if line.strip()]
+    soft = {"stance": {"russia": {"favor": 0.5, "against": 0.25, "none": 0.25}}}
+    path = tmp_path / "soft.jsonl"  # one soft row in every document of the fixture
+    docs = sorted({row["doc_id"] for row in rows})
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"t{i}", "doc_id": d, "text": "Unlabelled.", "soft": soft}) + "\n"
+            for i, d in enumerate(docs)
+        )
+    )
+    config = write_config(tmp_path, kinds=("finetune",))
+    raw = yaml.safe_load(config.read_text())
+    raw["data"]["train"] = [str(tiny_path), str(path)]
+    raw["models"][0]["stance_input"] = "one_pass"
+    config.write_text(yaml.safe_dump(raw))
+    with pytest.warns(
+        UserWarning, match=r"data\.split: \d+ soft-labelled rows come from documents"
+    ):
+        data = load_datasets(load_config(config))
+    held = {ex.document for ex in list(data.dev or []) + data.eval["test"]}
+    trained = [ex for ex in data.train if ex.soft]
+    assert held and trained and not any(ex.document in held for ex in trained)
+    assert len(trained) == len(docs) - len(held)

@@ -52,6 +52,8 @@ class Example:
     date: str | None = None
     frames: tuple[str, ...] | None = None
     stance: dict[str, str] | None = None
+    # Not part of equality: the same sentence with the same gold labels is the same example,
+    # whichever teacher guessed for it.
     soft: SoftLabels | None = field(default=None, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -5,7 +5,7 @@ one. In a data file they are the `soft` field:
     "soft": {"frames": {"isolation": 0.12, ...}, "stance": {"russia": {"favor": 0.1, ...}}}
 
 Every frame of the schema, or none; for each target given, a probability for every stance label
-that sums to 1.
+that sums to 1. JSON (JSONL, Parquet) only: a CSV cell is a string, and is refused as one.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ def parse_soft(value: Any, where: str, schema: LabelSchema | None = None) -> Sof
                     f"the schema ({names(schema.targets)})"
                 )
         labels = schema.stance_labels if schema is not None else None
+        if not stance:
+            raise DataError(f"{where}: soft.stance is empty; expected a distribution per target")
         soft["stance"] = {
             str(t): _distribution(d, where, f"soft.stance.{one_line(str(t), 40)}", labels)
             for t, d in stance.items()

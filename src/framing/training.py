@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from typing import Any
 
 from framing.calibration import apply_calibration, calibration_errors
 from framing.classifier import FramingClassifier
-from framing.config import ExperimentConfig, as_paths, config_to_dict, model_names
+from framing.config import ExperimentConfig, SplitConfig, as_paths, config_to_dict, model_names
 from framing.data import Example, read_examples, split_examples
 from framing.errors import ConfigError, DataError, FramingError
 from framing.evaluation import dev_loss, evaluate
@@ -113,16 +114,10 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
         name: _read_all(as_paths(value), schema, fields) for name, value in config.data.eval.items()
     }
     if dev is None and config.data.split is not None:
-        split = config.data.split  # soft-labelled rows only ever train: they stay out of it
-        soft = [ex for ex in train if ex.soft is not None]
-        parts = split_examples(
-            [ex for ex in train if ex.soft is None],
-            [1 - split.dev - split.test, split.dev, split.test],
-            split.seed,
-        )
-        train, dev = parts[0] + soft, parts[1] or None
-        if parts[2]:
-            evals = {"test": parts[2], **evals}
+        train, dev, test = _split(train, config.data.split)
+        if test:
+            evals = {"test": test, **evals}
+    _check_soft_learners(config, train)
     _check_no_synthetic_tests(evals)
     _check_no_soft_labels({"dev": dev or [], **{f"eval.{k}": v for k, v in evals.items()}})
     _check_disjoint(train, dev, evals, set(config.data.shared_documents_ok))
@@ -130,6 +125,49 @@ def load_datasets(config: ExperimentConfig) -> Datasets:
         raise DataError("data.train: no example carries frames or stance labels")
     files = {str(path): sha256(path) for paths in keyed.values() for path in paths}
     return Datasets(schema, train, dev, evals, files)
+
+
+def _split(
+    train: list[Example], split: SplitConfig
+) -> tuple[list[Example], list[Example] | None, list[Example]]:
+    """The grouped train/dev/test split of data.split. Soft-labelled rows (a teacher's guesses)
+    only ever train: they stay out of the split, and those from a document that lands in dev or
+    test are left out, with a warning, so no held-out document is trained on."""
+    soft = [ex for ex in train if ex.soft is not None]
+    parts = split_examples(
+        [ex for ex in train if ex.soft is None],
+        [1 - split.dev - split.test, split.dev, split.test],
+        split.seed,
+    )
+    held = {ex.document for ex in parts[1] + parts[2]}
+    kept = [ex for ex in soft if ex.document not in held]
+    if len(kept) < len(soft):
+        warnings.warn(
+            f"data.split: {len(soft) - len(kept)} soft-labelled rows come from documents of the "
+            "split's dev or test part; they are left out of training",
+            UserWarning,
+            stacklevel=3,
+        )
+    return parts[0] + kept, parts[1] or None, parts[2]
+
+
+def _check_soft_learners(config: ExperimentConfig, train: list[Example]) -> None:
+    """Soft labels train the `finetune` kind's frame head and per-target stance heads only:
+    refuse them, before any training, for a model that would ignore them."""
+    soft = next((ex for ex in train if ex.soft is not None), None)
+    if soft is None:
+        return
+    for i, model in enumerate(config.models):
+        if model.kind != "finetune":
+            raise DataError(
+                f"models[{i}] (kind {model.kind}): data.train has soft labels (e.g. {soft.id!r}), "
+                "which only kind finetune learns from; train it in a config without that file"
+            )
+        if model.stance_input == "pair" and any((ex.soft or {}).get("stance") for ex in train):
+            raise DataError(
+                f"models[{i}].stance_input: pair learns stance from gold labels only, and "
+                f"data.train has soft stance labels (e.g. {soft.id!r}); use one_pass or both"
+            )
 
 
 def _check_no_synthetic_tests(evals: dict[str, list[Example]]) -> None:

@@ -47,7 +47,16 @@ from framing.readers import iter_records
 logger = logging.getLogger(__name__)
 
 # Fields of a corpus record that would be mistaken for this project's labels in the export.
-_LABEL_FIELDS = ("frames", "stance", "selection", "adjudicated", "flag", "note", "annotators")
+_LABEL_FIELDS = (
+    "frames",
+    "stance",
+    "soft",
+    "selection",
+    "adjudicated",
+    "flag",
+    "note",
+    "annotators",
+)
 
 
 def open_project(config: AnnotateConfig) -> tuple[Store, LabelSchema]:

@@ -247,6 +247,11 @@ class FinetuneBackend:
         import torch
 
         cfg = self.train
+        if self.stance_input == "pair" and any(soft_part(ex, "stance") for ex in train):
+            raise ConfigError(
+                "stance_input: pair learns stance from gold labels only, and the training data "
+                "has soft stance labels; use stance_input one_pass or both to learn from them"
+            )
         seed_everything(cfg.seed)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)

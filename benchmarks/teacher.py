@@ -31,7 +31,7 @@ from framing.evaluation import evaluate, tune_thresholds  # noqa: E402
 from framing.files import sha256  # noqa: E402
 from framing.labels import LabelSchema  # noqa: E402
 from framing.modelfolder import INDEX  # noqa: E402
-from framing.predictions import Probabilities  # noqa: E402
+from framing.predictions import Probabilities, mean_probabilities  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "results" / "teacher.json"
@@ -43,16 +43,6 @@ SETS = {
     "un_random": ["data/un/random_gold.jsonl"],
 }
 FAVG = "f1_favor_against"
-
-
-def mean_proba(probas: list[Probabilities]) -> Probabilities:
-    first = probas[0]
-    return Probabilities(
-        frames=np.mean([p.frames for p in probas], axis=0),
-        stance={t: np.mean([p.stance[t] for p in probas], axis=0) for t in first.stance},
-        frame_names=first.frame_names,
-        stance_labels=first.stance_labels,
-    )
 
 
 def scores(
@@ -105,7 +95,7 @@ def main() -> None:
     rows = []
     for size in range(1, len(models) + 1):
         for combo in itertools.combinations(models, size):
-            mean = {k: mean_proba([probas[(n, k)] for n in combo]) for k in data}
+            mean = {k: mean_probabilities([probas[(n, k)] for n in combo]) for k in data}
             thresholds = tune_thresholds(mean["dev"].frames, data["dev"], schema.frames)
             result = {
                 k: scores(data[k], mean[k], schema, thresholds, 0 if k == "dev" else args.bootstrap)

@@ -32,7 +32,7 @@ from framing import FramingClassifier
 from framing.errors import FramingError
 from framing.files import atomic_dir, sha256, write_json
 from framing.modelfolder import INDEX
-from framing.predictions import Probabilities
+from framing.predictions import Probabilities, mean_probabilities
 from framing.pretrained import resolve_model
 from framing.readers import iter_records
 
@@ -97,14 +97,7 @@ def check_members(models: Sequence[FramingClassifier], paths: Sequence[str]) -> 
 
 def ensemble(models: Sequence[FramingClassifier], texts: list[str]) -> Probabilities:
     """The mean of the members' calibrated probabilities."""
-    probas = [m.predict_proba(texts, on_other_language="ignore") for m in models]
-    first = probas[0]
-    return Probabilities(
-        frames=np.mean([p.frames for p in probas], axis=0),
-        stance={t: np.mean([p.stance[t] for p in probas], axis=0) for t in first.stance},
-        frame_names=first.frame_names,
-        stance_labels=first.stance_labels,
-    )
+    return mean_probabilities([m.predict_proba(texts, on_other_language="ignore") for m in models])
 
 
 def signal(proba: Probabilities) -> np.ndarray:

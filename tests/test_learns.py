@@ -25,6 +25,22 @@ OVERFIT = {
 OVERFIT_STANCE = {"both": {"epochs": 30, "patience": 30}}
 
 
+def _fits_fixture_and_reloads_identically(clf, examples, schema, tmp_path):
+    """Near-perfect training F1 on the fixture, and a saved folder that predicts the same."""
+    texts = [ex.text for ex in examples]
+    proba = clf.predict_proba(texts)
+    metrics = evaluate(examples, proba, schema, clf.thresholds, bootstrap=0)
+    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
+    for target, block in metrics["stance"].items():
+        assert block["accuracy"] >= 0.95, (target, block)
+    loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
+    again = loaded.predict_proba(texts)
+    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
+    for target in proba.stance:
+        np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)
+    return loaded
+
+
 @pytest.mark.parametrize(
     ("kind", "stance_input"),
     [("tfidf", None), ("encoder", None)]
@@ -40,17 +56,8 @@ def test_learns_overfits_fixture_and_reloads_identically(
         train = {**train, **OVERFIT_STANCE.get(stance_input, {})}
     clf = FramingClassifier(kind, schema=schema, model=params, train={"seed": 3, **train})
     clf.fit(tiny_examples)
+    loaded = _fits_fixture_and_reloads_identically(clf, tiny_examples, schema, tmp_path)
     texts = [ex.text for ex in tiny_examples]
-    proba = clf.predict_proba(texts)
-    metrics = evaluate(tiny_examples, proba, schema, clf.thresholds, bootstrap=0)
-    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
-    for target, block in metrics["stance"].items():
-        assert block["accuracy"] >= 0.95, (target, block)
-    loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
-    again = loaded.predict_proba(texts)
-    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
-    for target in proba.stance:
-        np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)
     assert [p.frames for p in loaded.predict(texts)] == [p.frames for p in clf.predict(texts)]
 
 
@@ -123,14 +130,4 @@ def test_learns_student_from_soft_labels_alone_and_reloads_identically(
     params = {**model_params("finetune", _tiny_transformer), **model, "stance_input": "one_pass"}
     student = FramingClassifier("finetune", schema=schema, model=params, train={"seed": 3, **train})
     student.fit([_as_teacher(ex, schema) for ex in tiny_examples])
-    texts = [ex.text for ex in tiny_examples]
-    proba = student.predict_proba(texts)
-    metrics = evaluate(tiny_examples, proba, schema, student.thresholds, bootstrap=0)
-    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
-    for target, block in metrics["stance"].items():
-        assert block["accuracy"] >= 0.95, (target, block)
-    loaded = FramingClassifier.load(student.save(tmp_path / "student"))
-    again = loaded.predict_proba(texts)
-    np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
-    for target in proba.stance:
-        np.testing.assert_allclose(again.stance[target], proba.stance[target], atol=1e-6)
+    _fits_fixture_and_reloads_identically(student, tiny_examples, schema, tmp_path)

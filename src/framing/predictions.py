@@ -34,6 +34,25 @@ class Probabilities:
         return int(self.frames.shape[0])
 
 
+def mean_probabilities(probas: list[Probabilities]) -> Probabilities:
+    """The mean of several models' probabilities for the same sentences (an ensemble); the
+    models must share frames, targets and stance labels, in order."""
+    first = probas[0]
+    for other in probas[1:]:
+        if (other.frame_names, other.stance_labels, list(other.stance)) != (
+            first.frame_names,
+            first.stance_labels,
+            list(first.stance),
+        ):
+            raise ValueError("probabilities of different schemas cannot be averaged")
+    return Probabilities(
+        frames=np.mean([p.frames for p in probas], axis=0),
+        stance={t: np.mean([p.stance[t] for p in probas], axis=0) for t in first.stance},
+        frame_names=first.frame_names,
+        stance_labels=first.stance_labels,
+    )
+
+
 def predictions_from(proba: Probabilities, thresholds: Mapping[str, float]) -> list[Prediction]:
     """Hard labels from probabilities: frames at or above threshold, stance by argmax."""
     names = proba.frame_names

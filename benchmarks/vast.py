@@ -1,4 +1,8 @@
-"""VAST zero-shot topic stance with a fine-tuned pair model (no VAST training data is used).
+"""VAST topic stance with a fine-tuned pair model, scored on VAST test (never trained on).
+
+A model may have been trained on VAST's dev split (configs/benchmarks/vast_pairs*.yaml): its test
+comments are different, and none of the test's zero-shot topics occurs in dev. Such a model is
+refused on `--split dev`.
 
 Asks a `finetune` model folder `predict_proba([comment], targets=[topic])` for every VAST test
 pair (comments grouped by topic, one call per topic) and maps VAST's pro/con/neutral to
@@ -191,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             "configs/benchmarks/pstance_finetune.yaml or pass a model folder)"
         )
         return 0
+    trained_on = json.dumps(training_data(model))
+    if args.split == "dev" and "vast_pairs" in trained_on:
+        print(f"refused: {model} was trained on VAST dev ({trained_on}); use --split test")
+        return 2
     print(f"model: {model}", flush=True)
     result = evaluate_vast(model, read_pairs(path), args.max_length)
     result["split"] = args.split

@@ -12,6 +12,12 @@ What each set becomes (docs/benchmarks.md has the reasons):
   tweet labelled for its one target (trump, biden or bernie) with favor/against.
 * `vast/{dev,test}.jsonl`: comment, free-text topic, gold label mapped to favor/against/none and
   the `seen` flag (0 zero-shot, 1 few-shot). Not canonical: `benchmarks/vast.py` reads it.
+* `vast_pairs/train.jsonl` and `vast_pairs/schema.yaml`: VAST's dev split as training data for
+  a pair model (its topics are the schema's targets); pairs whose topic is not a valid target
+  name, or whose copies disagree, are left out. `vast_pairs_mix/{train.jsonl,schema.yaml}`
+  add more targets: a seeded sample of P-Stance train tweets (trump, biden, bernie) and of the
+  project's training sentences (russia, the_west; frames dropped).
+  VAST test stays unseen (no comment and none of its zero-shot topics are in dev).
 * `frac/all.jsonl` and `frac/fold{0..4}/{train,dev,test}.jsonl`: 5-fold stratified
   cross-validation (seeded); in each fold a stratified tenth of the training part is the dev set.
 * `ukraine_bias/{train,dev,test}.jsonl`: crowd portrayal scores mapped to stance toward russia
@@ -23,11 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared" / "datasets"
@@ -119,6 +128,97 @@ def prepare_vast(shared: Path, out: Path) -> dict[str, int] | None:
         name: write_jsonl(out / "vast" / f"{name}.jsonl", rows)
         for name, rows in sorted(splits.items())
     }
+
+
+TARGET_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")  # as framing.labels accepts
+
+
+def _vast_examples(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One canonical row per comment, stance toward each of its topics; duplicated pairs keep
+    their label only when all copies agree."""
+    labels: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        if TARGET_NAME.fullmatch(row["target"]):
+            labels[(row["text"], row["target"])].add(VAST_LABELS[row["label"]])
+    by_comment: dict[str, dict[str, str]] = defaultdict(dict)
+    for (text, topic), found in labels.items():
+        if len(found) == 1:
+            by_comment[text][topic] = found.pop()
+    return [
+        {
+            "id": f"vast-dev-c{i}",
+            "doc_id": f"vast-dev-c{i}",
+            "source": "nyt-comment",
+            "text": text,
+            "stance": stance,
+        }
+        for i, (text, stance) in enumerate(sorted(by_comment.items()))
+    ]
+
+
+def prepare_vast_pairs(shared: Path, out: Path) -> dict[str, int] | None:
+    """VAST dev as training data for a pair stance model, and a schema whose targets are its
+    topics (per-topic dev scores would be noise: 1 to 3 pairs a topic)."""
+    source = shared / "vast" / "vast.jsonl"
+    if not source.is_file():
+        skipped("vast_pairs", source)
+        return None
+    examples = _vast_examples([r for r in read_jsonl(source) if r["split"] == "dev"])
+    topics = sorted({t for ex in examples for t in ex["stance"]})
+    schema = {
+        "name": "vast_pairs",
+        "targets": {t: f"The topic '{t}' of a VAST comment." for t in topics},
+        "stance_labels": ["favor", "against", "none"],
+    }
+    folder = out / "vast_pairs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "schema.yaml").write_text(yaml.safe_dump(schema, sort_keys=False), encoding="utf-8")
+    return {"train": write_jsonl(folder / "train.jsonl", examples)}
+
+
+MIX_PER_SET = 800
+REPO_TRAIN = [REPO / "data" / d / "train.jsonl" for d in ("un", "news", "news_synth")]
+
+
+def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
+    """VAST dev plus MIX_PER_SET P-Stance tweets and MIX_PER_SET of our training sentences."""
+    counts = prepare_vast_pairs(shared, out)
+    pstance = shared / "pstance" / "pstance.jsonl"
+    if counts is None or not pstance.is_file():
+        skipped("vast_pairs_mix", pstance)
+        return None
+    folder = out / "vast_pairs"
+    rng = random.Random(SEED)
+    tweets = [r for r in read_jsonl(pstance) if r["split"] == "train" and r["label"] != "NONE"]
+    ours = [r for path in REPO_TRAIN for r in read_jsonl(path) if r.get("stance")]
+    extra = [
+        {
+            "id": f"pstance-{r['id']}",
+            "doc_id": f"pstance-{r['id']}",
+            "source": "twitter",
+            "text": r["text"],
+            "stance": {PSTANCE_TARGETS[r["target"]]: r["label"].lower()},
+        }
+        for r in rng.sample(tweets, MIX_PER_SET)
+    ] + [
+        {
+            "id": r["id"],
+            "doc_id": r["doc_id"],
+            "source": r.get("source", "framing"),
+            "text": r["text"],
+            "stance": r["stance"],
+        }
+        for r in rng.sample(ours, MIX_PER_SET)
+    ]
+    schema = yaml.safe_load((folder / "schema.yaml").read_text(encoding="utf-8"))
+    for target in [*PSTANCE_TARGETS.values(), "russia", "the_west"]:
+        schema["targets"][target] = f"The target '{target}'."
+    schema["name"] = "vast_pairs_mix"
+    mix = out / "vast_pairs_mix"
+    mix.mkdir(parents=True, exist_ok=True)
+    (mix / "schema.yaml").write_text(yaml.safe_dump(schema, sort_keys=False), "utf-8")
+    vast = read_jsonl(folder / "train.jsonl")
+    return {"train": write_jsonl(mix / "train.jsonl", vast + extra)}
 
 
 def frame_slug(label: str) -> str:
@@ -232,6 +332,8 @@ def prepare_ukraine_bias(shared: Path, out: Path) -> dict[str, int] | None:
 PREPARERS: dict[str, Callable[[Path, Path], dict[str, int] | None]] = {
     "pstance": prepare_pstance,
     "vast": prepare_vast,
+    "vast_pairs": prepare_vast_pairs,
+    "vast_pairs_mix": prepare_vast_pairs_mix,
     "frac": prepare_frac,
     "ukraine_bias": prepare_ukraine_bias,
 }

@@ -182,9 +182,10 @@ REPO_TRAIN = [REPO / "data" / d / "train.jsonl" for d in ("un", "news", "news_sy
 
 def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
     """VAST dev plus MIX_PER_SET P-Stance tweets and MIX_PER_SET of our training sentences."""
-    counts = prepare_vast_pairs(shared, out)
+    if prepare_vast_pairs(shared, out) is None:  # it said why
+        return None
     pstance = shared / "pstance" / "pstance.jsonl"
-    if counts is None or not pstance.is_file():
+    if not pstance.is_file():
         skipped("vast_pairs_mix", pstance)
         return None
     folder = out / "vast_pairs"

@@ -26,7 +26,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from framing import FramingClassifier, read_examples  # noqa: E402
+from framing.errors import ConfigError  # noqa: E402
 from framing.labels import load_schema  # noqa: E402
+from framing.models.bases import resolve_base  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "configs" / "labels" / "geopolitics.yaml"
@@ -87,6 +89,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="default", help="the encoder (a `base:` value)")
     base = parser.parse_args().base
+    try:
+        resolve_base(base)  # before any data is read: a missing encoder is one line
+    except ConfigError as error:
+        raise SystemExit(f"zero_shot.py --base: {error}") from None
     schema = load_schema(SCHEMA)
     train = read_examples(REPO / "data" / "un" / "train.jsonl", schema)
     test = read_examples(REPO / "data" / "un" / "test.jsonl", schema)

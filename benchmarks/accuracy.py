@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 table.append(
                     (
                         f"vast {subset}",
-                        f"finetune ({result['model']})",
+                        f"finetune ({', '.join(result['models'])})",
                         f"macro_f1 {s['macro_f1']:.4f}; f1_favor_against "
                         f"{s['f1_favor_against']:.4f}; binary_macro_f1 "
                         f"{s['binary_macro_f1']:.4f}",

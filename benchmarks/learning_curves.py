@@ -12,10 +12,13 @@ Kinds: `fewshot` (its defaults: 20 pair rounds per example, at most 640 pairs), 
 computed once per data set) and `tfidf` (C=1). No dev set: thresholds stay at 0.5, as a user
 with n examples would have them. F1 is the frame's positive-class F1 on the test set, averaged
 over the seeds (different samples, and pairs); the 95% CI resamples test documents (UN
-speeches; FrAC sentences) with the seeds' predictions kept together.
+speeches; FrAC sentences) with the seeds' predictions kept together. `--base NAME` swaps the
+encoder of `encoder` and `fewshot` (e.g. all-mpnet-base-v2); their curves are then stored as
+`encoder@NAME` and `fewshot@NAME`, beside the default encoder's.
 
 Usage:
     python benchmarks/learning_curves.py [--seeds 3] [--sizes 8 16 32 64 128 all] [--frames ...]
+        [--kinds fewshot encoder tfidf] [--base default]
 Writes benchmarks/results/learning_curves.json after every run (so a partial run keeps what
 it measured); prints one line per (frame, n, kind).
 """
@@ -38,6 +41,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from framing import FramingClassifier  # noqa: E402
 from framing.data import Example  # noqa: E402
+from framing.errors import FramingError  # noqa: E402
 from framing.labels import LabelSchema  # noqa: E402
 from framing.models.bases import resolve_base  # noqa: E402
 from framing.models.encoder import SentenceEncoder  # noqa: E402
@@ -143,6 +147,7 @@ def predict(
     frame: str,
     seed: int,
     cache: dict[str, Any],
+    base: str = "default",
 ) -> np.ndarray:
     """Boolean predictions of `frame` on the test set from a model of `kind` fitted on train."""
     schema = LabelSchema(frames=(frame,), targets=(), name=frame)
@@ -151,7 +156,7 @@ def predict(
         X = np.stack([lookup[ex.id] for ex in train])
         heads = LinearHeads(schema, 1.0, seed).fit(X, train)
         return heads.predict_proba(X_test)[0][:, 0] >= 0.5
-    model = {"C": 1.0} if kind == "tfidf" else {}
+    model: dict[str, Any] = {"C": 1.0} if kind == "tfidf" else {"base": base}
     clf = FramingClassifier(kind, schema=schema, model=model, train={"seed": seed})
     clf.fit(train)
     return np.array([bool(p.frames) for p in clf.predict([ex.text for ex in test])])
@@ -164,11 +169,15 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["8", "16", "32", "64", "128", "all"])
     parser.add_argument("--kinds", nargs="+", default=["fewshot", "encoder", "tfidf"])
     parser.add_argument("--frames", nargs="+", default=["western_pressure", "economic"])
+    parser.add_argument("--base", default="default", help="encoder of `encoder` and `fewshot`")
     args = parser.parse_args()
     results: dict[str, Any] = {"design": __doc__.split("\n\n")[1], "frames": {}}
     if OUT.is_file():  # keep what an earlier run measured (other frames, other sizes)
         results["frames"] = json.loads(OUT.read_text(encoding="utf-8"))["frames"]
-    encoder = SentenceEncoder(resolve_base("default"), 128)
+    try:
+        encoder = SentenceEncoder(resolve_base(args.base), 128)
+    except FramingError as error:
+        raise SystemExit(f"--base {args.base}: {error}") from None
     for frame, (pool, test) in load_sets().items():
         if frame not in args.frames:
             continue
@@ -198,13 +207,17 @@ def main() -> None:
             for kind in args.kinds:
                 start = time.perf_counter()
                 preds = np.stack(
-                    [predict(kind, samples[s], test, frame, s, cache) for s in seeds]  # type: ignore[arg-type]
+                    [
+                        predict(kind, samples[s], test, frame, s, cache, args.base)  # type: ignore[arg-type]
+                        for s in seeds
+                    ]
                 )
+                key = kind if args.base == "default" or kind == "tfidf" else f"{kind}@{args.base}"
                 row = summarise(gold, preds, docs)
                 row["seconds_per_fit"] = round((time.perf_counter() - start) / len(seeds), 1)
-                block["curves"].setdefault(kind, {})[size] = row
+                block["curves"].setdefault(key, {})[size] = row
                 print(
-                    f"{frame} n={size} {kind}: F1 {row['f1']} {row['ci']} "
+                    f"{frame} n={size} {key}: F1 {row['f1']} {row['ci']} "
                     f"seeds {row['per_seed']} ({row['seconds_per_fit']} s/fit)",
                     flush=True,
                 )

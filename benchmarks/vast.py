@@ -20,7 +20,10 @@ carries an F1 of 0 for neutral: read `f1_favor_against` and `binary_macro_f1` fo
 
 Usage:
     python scripts/prepare_benchmarks.py --only vast
-    python benchmarks/vast.py MODEL_DIR [--split test] [--max-length N] [--output FILE]
+    python benchmarks/vast.py MODEL_DIR [MODEL_DIR ...] [--split test] [--max-length N]
+        [--output FILE]
+
+Several model folders are scored as one ensemble: the mean of their stance probabilities.
 
 Writes the results to FILE (default experiments/runs/<UTC time>_vast/metrics.json), whose path
 is the last line printed.
@@ -133,15 +136,9 @@ def scores(gold: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, 
     return result
 
 
-def evaluate_vast(
-    model_dir: Path,
-    rows: list[dict[str, Any]],
-    max_length: int | None = None,
-    *,
-    split: str = "test",
-) -> dict[str, Any]:
-    """Score one model on prepared VAST rows; subsets all / zero_shot / few_shot. A model whose
-    schema names topics of the split was trained on them: refused on dev, counted on test."""
+def load_model(model_dir: Path, rows: list[dict[str, Any]], split: str) -> tuple[Any, list[str]]:
+    """A `finetune` classifier from `model_dir` and the topics of `rows` it was trained on;
+    refused when it was trained on topics of the dev split being scored."""
     from framing.classifier import FramingClassifier
 
     clf = FramingClassifier.load(model_dir)
@@ -156,10 +153,33 @@ def evaluate_vast(
             f"refused: {model_dir} was trained on VAST dev topics ({len(trained)} of them, e.g. "
             f"{trained[0]!r}); score it with --split test"
         )
-    if max_length is not None:
-        clf.backend_.max_length = max_length
+    return clf, trained
+
+
+def evaluate_vast(
+    model_dirs: Path | list[Path],
+    rows: list[dict[str, Any]],
+    max_length: int | None = None,
+    *,
+    split: str = "test",
+) -> dict[str, Any]:
+    """Score one model, or the mean of several models' probabilities, on prepared VAST rows;
+    subsets all / zero_shot / few_shot. A model whose schema names topics of the split was
+    trained on them: refused on dev, counted on test."""
+    dirs = [model_dirs] if isinstance(model_dirs, Path) else list(model_dirs)
+    loaded = [load_model(d, rows, split) for d in dirs]
+    models = [clf for clf, _ in loaded]
+    labels = list(models[0].schema.stance_labels)
+    for model_dir, clf in zip(dirs, models, strict=True):
+        if list(clf.schema.stance_labels) != labels:
+            raise SystemExit(
+                f"{model_dir}: stance labels {list(clf.schema.stance_labels)} differ from "
+                f"{dirs[0]}'s {labels}; an ensemble needs the same labels in the same order"
+            )
+        if max_length is not None:
+            clf.backend_.max_length = max_length
     start = time.perf_counter()
-    proba, labels = predict(clf, rows)
+    proba = np.mean([predict(clf, rows)[0] for clf in models], axis=0)
     seconds = time.perf_counter() - start
     # Map the model's columns onto favor/against/none; a label the model lacks is never chosen.
     pred = np.array([LABELS.index(labels[j]) for j in proba.argmax(1)])
@@ -167,11 +187,11 @@ def evaluate_vast(
     groups = np.array([row["text"] for row in rows])
     seen = np.array([row["seen"] for row in rows])
     out: dict[str, Any] = {
-        "model": str(model_dir),
+        "models": [str(d) for d in dirs],
         "model_labels": labels,
-        "model_training_data": training_data(model_dir),
-        "max_length": clf.backend_.max_length,
-        "topics_in_training": len(trained),
+        "model_training_data": [training_data(d) for d in dirs],
+        "max_length": [clf.backend_.max_length for clf in models],
+        "topics_in_training": [len(trained) for _, trained in loaded],
         "seconds": round(seconds, 1),
         "pairs_per_second": round(len(rows) / seconds, 1),
     }
@@ -186,7 +206,12 @@ def evaluate_vast(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("model", type=Path, nargs="?", help="finetune model folder")
+    parser.add_argument(
+        "model",
+        type=Path,
+        nargs="*",
+        help="finetune model folder; several: the mean of their probabilities (an ensemble)",
+    )
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--data", type=Path, default=DATA, help="prepared VAST folder")
     parser.add_argument(
@@ -201,15 +226,15 @@ def main(argv: list[str] | None = None) -> int:
             "(run scripts/prepare_benchmarks.py --only vast)"
         )
         return 0
-    model = args.model or newest_model()
-    if model is None:
+    models = args.model or [m for m in [newest_model()] if m is not None]
+    if not models:
         print(
             "skipped: vast: no finetune model found (train "
             "configs/benchmarks/pstance_finetune.yaml or pass a model folder)"
         )
         return 0
-    print(f"model: {model}", flush=True)
-    result = evaluate_vast(model, read_pairs(path), args.max_length, split=args.split)
+    print(f"model: {', '.join(map(str, models))}", flush=True)
+    result = evaluate_vast(models, read_pairs(path), args.max_length, split=args.split)
     result["split"] = args.split
     if args.output is None:
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d_%H%M%S")

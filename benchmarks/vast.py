@@ -23,7 +23,8 @@ Usage:
     python benchmarks/vast.py MODEL_DIR [MODEL_DIR ...] [--split test] [--max-length N]
         [--output FILE]
 
-Several model folders are scored as one ensemble: the mean of their stance probabilities.
+Several model folders are scored as one ensemble: the mean of their stance probabilities; each
+member's own scores are written under `members`, in the order given.
 
 Writes the results to FILE (default experiments/runs/<UTC time>_vast/metrics.json), whose path
 is the last line printed.
@@ -34,6 +35,7 @@ MODEL_DIR defaults to the newest experiments/runs/*_pstance_finetune/finetune/mo
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -136,6 +138,25 @@ def scores(gold: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, 
     return result
 
 
+def subset_scores(
+    proba: np.ndarray, labels: list[str], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Scores of the argmax decisions for all pairs and the zero-shot and few-shot subsets."""
+    # Map the model's columns onto favor/against/none; a label the model lacks is never chosen.
+    pred = np.array([LABELS.index(labels[j]) for j in proba.argmax(1)])
+    gold = np.array([LABELS.index(row["label"]) for row in rows])
+    groups = np.array([row["text"] for row in rows])
+    seen = np.array([row["seen"] for row in rows])
+    return {
+        subset: scores(gold[mask], pred[mask], groups[mask])
+        for subset, mask in (
+            ("all", np.ones(len(rows), dtype=bool)),
+            ("zero_shot", seen == 0),
+            ("few_shot", seen == 1),
+        )
+    }
+
+
 def load_model(model_dir: Path, rows: list[dict[str, Any]], split: str) -> tuple[Any, list[str]]:
     """A `finetune` classifier from `model_dir` and the topics of `rows` it was trained on;
     refused when it was trained on topics of the dev split being scored."""
@@ -178,29 +199,23 @@ def evaluate_vast(
             )
         if max_length is not None:
             clf.backend_.max_length = max_length
-    start = time.perf_counter()
-    proba = np.mean([predict(clf, rows)[0] for clf in models], axis=0)
-    seconds = time.perf_counter() - start
-    # Map the model's columns onto favor/against/none; a label the model lacks is never chosen.
-    pred = np.array([LABELS.index(labels[j]) for j in proba.argmax(1)])
-    gold = np.array([LABELS.index(row["label"]) for row in rows])
-    groups = np.array([row["text"] for row in rows])
-    seen = np.array([row["seen"] for row in rows])
+    probas, seconds = [], []
+    for clf in models:
+        start = time.perf_counter()
+        probas.append(predict(clf, rows)[0])
+        seconds.append(time.perf_counter() - start)
     out: dict[str, Any] = {
         "models": [str(d) for d in dirs],
         "model_labels": labels,
         "model_training_data": [training_data(d) for d in dirs],
         "max_length": [clf.backend_.max_length for clf in models],
         "topics_in_training": [len(trained) for _, trained in loaded],
-        "seconds": round(seconds, 1),
-        "pairs_per_second": round(len(rows) / seconds, 1),
+        "seconds": [round(t, 1) for t in seconds],
+        "pairs_per_second": [round(len(rows) / t, 1) for t in seconds],
+        **subset_scores(np.mean(probas, axis=0), labels, rows),
     }
-    for subset, mask in (
-        ("all", np.ones(len(rows), dtype=bool)),
-        ("zero_shot", seen == 0),
-        ("few_shot", seen == 1),
-    ):
-        out[subset] = scores(gold[mask], pred[mask], groups[mask])
+    if len(models) > 1:  # each member alone, from the same probabilities
+        out["members"] = [subset_scores(proba, labels, rows) for proba in probas]
     return out
 
 
@@ -241,10 +256,13 @@ def main(argv: list[str] | None = None) -> int:
         args.output = REPO / "experiments" / "runs" / f"{stamp}_vast" / "metrics.json"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    for subset in ("all", "zero_shot", "few_shot"):
-        s = result[subset]
+    named = [("", result)] + [
+        (f"member {i + 1} ", member) for i, member in enumerate(result.get("members", []))
+    ]
+    for (prefix, block), subset in itertools.product(named, ("all", "zero_shot", "few_shot")):
+        s = block[subset]
         print(
-            f"{subset}: macro_f1 {s['macro_f1']:.4f} {s['macro_f1_ci']}, f1_favor_against "
+            f"{prefix}{subset}: macro_f1 {s['macro_f1']:.4f} {s['macro_f1_ci']}, f1_favor_against "
             f"{s['f1_favor_against']:.4f} {s['f1_favor_against_ci']}, binary_macro_f1 "
             f"{s['binary_macro_f1']:.4f} {s['binary_macro_f1_ci']} (n={s['n']}, "
             f"predicted {s['predicted']})"

@@ -14,7 +14,7 @@ with n examples would have them. F1 is the frame's positive-class F1 on the test
 over the seeds (different samples, and pairs); the 95% CI resamples test documents (UN
 speeches; FrAC sentences) with the seeds' predictions kept together. `--base NAME` swaps the
 encoder of `encoder` and `fewshot` (e.g. all-mpnet-base-v2); their curves are then stored as
-`encoder@NAME` and `fewshot@NAME`, beside the default encoder's.
+`encoder@NAME` and `fewshot@NAME`, beside the default encoder's (`tfidf` is not run then).
 
 Usage:
     python benchmarks/learning_curves.py [--seeds 3] [--sizes 8 16 32 64 128 all] [--frames ...]
@@ -162,6 +162,55 @@ def predict(
     return np.array([bool(p.frames) for p in clf.predict([ex.text for ex in test])])
 
 
+def run_frame(
+    frame: str,
+    pool: list[Example],
+    test: list[Example],
+    encoder: SentenceEncoder,
+    args: argparse.Namespace,
+    results: dict[str, Any],
+) -> None:
+    """Every (n, kind) of one frame, summarised over its seeds; results written after each."""
+    gold = np.array([bool(ex.frames) for ex in test])
+    docs = [ex.doc_id for ex in test]
+    X_pool = encoder.encode([ex.text for ex in pool])
+    cache = {
+        "X_test": encoder.encode([ex.text for ex in test]),
+        "lookup": {ex.id: x for ex, x in zip(pool, X_pool)},
+    }
+    block = results["frames"].setdefault(
+        frame,
+        {
+            "pool": len(pool),
+            "pool_positive": sum(bool(e.frames) for e in pool),
+            "test": len(test),
+            "test_positive": int(gold.sum()),
+            "curves": {},
+        },
+    )
+    for size in args.sizes:
+        seeds = [SEED] if size == "all" else [SEED + k for k in range(args.seeds)]
+        samples = {s: pool if size == "all" else balanced(pool, int(size), s) for s in seeds}
+        if any(v is None for v in samples.values()):
+            print(f"{frame} n={size}: the pool has too few examples of a class; skipped")
+            continue
+        for kind in args.kinds:
+            start = time.perf_counter()
+            preds = np.stack(
+                [predict(kind, samples[s], test, frame, s, cache, args.base) for s in seeds]  # type: ignore[arg-type]
+            )
+            key = kind if args.base == "default" else f"{kind}@{args.base}"
+            row = summarise(gold, preds, docs)
+            row["seconds_per_fit"] = round((time.perf_counter() - start) / len(seeds), 1)
+            block["curves"].setdefault(key, {})[size] = row
+            print(
+                f"{frame} n={size} {key}: F1 {row['f1']} {row['ci']} "
+                f"seeds {row['per_seed']} ({row['seconds_per_fit']} s/fit)",
+                flush=True,
+            )
+            OUT.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Run every (frame, n, seed, kind) and write the results after each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -169,8 +218,15 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["8", "16", "32", "64", "128", "all"])
     parser.add_argument("--kinds", nargs="+", default=["fewshot", "encoder", "tfidf"])
     parser.add_argument("--frames", nargs="+", default=["western_pressure", "economic"])
-    parser.add_argument("--base", default="default", help="encoder of `encoder` and `fewshot`")
+    parser.add_argument(
+        "--base",
+        default="default",
+        help="Hugging Face encoder of `encoder` and `fewshot` (a name or a folder)",
+    )
     args = parser.parse_args()
+    if args.base != "default" and "tfidf" in args.kinds:
+        print(f"tfidf: takes no encoder, not run with --base {args.base}")
+        args.kinds = [kind for kind in args.kinds if kind != "tfidf"]
     results: dict[str, Any] = {"design": __doc__.split("\n\n")[1], "frames": {}}
     if OUT.is_file():  # keep what an earlier run measured (other frames, other sizes)
         results["frames"] = json.loads(OUT.read_text(encoding="utf-8"))["frames"]
@@ -179,49 +235,8 @@ def main() -> None:
     except FramingError as error:
         raise SystemExit(f"--base {args.base}: {error}") from None
     for frame, (pool, test) in load_sets().items():
-        if frame not in args.frames:
-            continue
-        gold = np.array([bool(ex.frames) for ex in test])
-        docs = [ex.doc_id for ex in test]
-        X_pool = encoder.encode([ex.text for ex in pool])
-        cache = {
-            "X_test": encoder.encode([ex.text for ex in test]),
-            "lookup": {ex.id: x for ex, x in zip(pool, X_pool)},
-        }
-        block = results["frames"].setdefault(
-            frame,
-            {
-                "pool": len(pool),
-                "pool_positive": sum(bool(e.frames) for e in pool),
-                "test": len(test),
-                "test_positive": int(gold.sum()),
-                "curves": {},
-            },
-        )
-        for size in args.sizes:
-            seeds = [SEED] if size == "all" else [SEED + k for k in range(args.seeds)]
-            samples = {s: pool if size == "all" else balanced(pool, int(size), s) for s in seeds}
-            if any(v is None for v in samples.values()):
-                print(f"{frame} n={size}: the pool has too few examples of a class; skipped")
-                continue
-            for kind in args.kinds:
-                start = time.perf_counter()
-                preds = np.stack(
-                    [
-                        predict(kind, samples[s], test, frame, s, cache, args.base)  # type: ignore[arg-type]
-                        for s in seeds
-                    ]
-                )
-                key = kind if args.base == "default" or kind == "tfidf" else f"{kind}@{args.base}"
-                row = summarise(gold, preds, docs)
-                row["seconds_per_fit"] = round((time.perf_counter() - start) / len(seeds), 1)
-                block["curves"].setdefault(key, {})[size] = row
-                print(
-                    f"{frame} n={size} {key}: F1 {row['f1']} {row['ci']} "
-                    f"seeds {row['per_seed']} ({row['seconds_per_fit']} s/fit)",
-                    flush=True,
-                )
-                OUT.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        if frame in args.frames:
+            run_frame(frame, pool, test, encoder, args, results)
 
 
 if __name__ == "__main__":

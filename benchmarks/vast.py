@@ -3,7 +3,7 @@
 A model may have been trained on VAST's dev split (configs/benchmarks/vast_pairs*.yaml): its test
 comments are different, and no zero-shot test topic string occurs in dev. A model whose schema
 names topics of the split scored is refused on `--split dev`; on test the count of such topics is
-reported (`topics_in_training`).
+reported (`topics_in_training`, one count per model).
 
 Asks a `finetune` model folder `predict_proba([comment], targets=[topic])` for every VAST test
 pair (comments grouped by topic, one call per topic) and maps VAST's pro/con/neutral to
@@ -178,7 +178,7 @@ def load_model(model_dir: Path, rows: list[dict[str, Any]], split: str) -> tuple
 
 
 def evaluate_vast(
-    model_dirs: Path | list[Path],
+    model_dirs: list[Path],
     rows: list[dict[str, Any]],
     max_length: int | None = None,
     *,
@@ -187,34 +187,33 @@ def evaluate_vast(
     """Score one model, or the mean of several models' probabilities, on prepared VAST rows;
     subsets all / zero_shot / few_shot. A model whose schema names topics of the split was
     trained on them: refused on dev, counted on test."""
-    dirs = [model_dirs] if isinstance(model_dirs, Path) else list(model_dirs)
-    loaded = [load_model(d, rows, split) for d in dirs]
-    models = [clf for clf, _ in loaded]
-    labels = list(models[0].schema.stance_labels)
-    for model_dir, clf in zip(dirs, models, strict=True):
+    loaded = [load_model(d, rows, split) for d in model_dirs]
+    classifiers = [clf for clf, _ in loaded]
+    labels = list(classifiers[0].schema.stance_labels)
+    for model_dir, clf in zip(model_dirs, classifiers, strict=True):
         if list(clf.schema.stance_labels) != labels:
             raise SystemExit(
                 f"{model_dir}: stance labels {list(clf.schema.stance_labels)} differ from "
-                f"{dirs[0]}'s {labels}; an ensemble needs the same labels in the same order"
+                f"{model_dirs[0]}'s {labels}; an ensemble needs the same labels in the same order"
             )
         if max_length is not None:
             clf.backend_.max_length = max_length
     probas, seconds = [], []
-    for clf in models:
+    for clf in classifiers:
         start = time.perf_counter()
         probas.append(predict(clf, rows)[0])
         seconds.append(time.perf_counter() - start)
     out: dict[str, Any] = {
-        "models": [str(d) for d in dirs],
+        "models": [str(d) for d in model_dirs],
         "model_labels": labels,
-        "model_training_data": [training_data(d) for d in dirs],
-        "max_length": [clf.backend_.max_length for clf in models],
+        "model_training_data": [training_data(d) for d in model_dirs],
+        "max_length": [clf.backend_.max_length for clf in classifiers],
         "topics_in_training": [len(trained) for _, trained in loaded],
         "seconds": [round(t, 1) for t in seconds],
         "pairs_per_second": [round(len(rows) / t, 1) for t in seconds],
         **subset_scores(np.mean(probas, axis=0), labels, rows),
     }
-    if len(models) > 1:  # each member alone, from the same probabilities
+    if len(classifiers) > 1:  # each member alone, from the same probabilities
         out["members"] = [subset_scores(proba, labels, rows) for proba in probas]
     return out
 

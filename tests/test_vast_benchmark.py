@@ -57,22 +57,24 @@ def _patched(monkeypatch, models: dict[str, _Model]):
 
 def test_ensemble_averages_probabilities_and_keeps_members(monkeypatch):
     right = {r["text"]: list(np.eye(3)[LABELS.index(r["label"])]) for r in ROWS}
-    # Confidently wrong on the first comment only: the mean still prefers the right label.
-    wrong = dict(right, **{"comment 0": [0.0, 0.4, 0.6]})
-    module = _patched(monkeypatch, {"a": _Model(right), "b": _Model(wrong)})
+    # Each member is wrong on comment 0 (gold favor) in its own way; only their mean is right.
+    a = dict(right, **{"comment 0": [0.45, 0.55, 0.0]})
+    b = dict(right, **{"comment 0": [0.45, 0.0, 0.55]})
+    module = _patched(monkeypatch, {"a": _Model(a), "b": _Model(b)})
     out = module.evaluate_vast([Path("a"), Path("b")], ROWS)
     assert out["all"]["macro_f1"] == 1.0
-    assert out["members"][0]["all"]["macro_f1"] == 1.0
-    assert out["members"][1]["all"]["macro_f1"] < 1.0
-    assert out["members"][1]["zero_shot"]["predicted"]["favor"] == 0
+    assert out["all"]["predicted"] == {"favor": 2, "against": 2, "none": 2}
+    assert out["members"][0]["all"]["predicted"] == {"favor": 1, "against": 3, "none": 2}
+    assert out["members"][1]["all"]["predicted"] == {"favor": 1, "against": 2, "none": 3}
+    assert out["members"][1]["zero_shot"]["macro_f1"] < 1.0
     assert out["zero_shot"]["n"] == 3 and out["few_shot"]["n"] == 3
-    assert len(out["seconds"]) == 2
+    assert out["models"] == ["a", "b"] and len(out["pairs_per_second"]) == 2
 
 
 def test_one_model_has_no_members(monkeypatch):
     right = {r["text"]: list(np.eye(3)[LABELS.index(r["label"])]) for r in ROWS}
     module = _patched(monkeypatch, {"a": _Model(right)})
-    out = module.evaluate_vast(Path("a"), ROWS)
+    out = module.evaluate_vast([Path("a")], ROWS)
     assert "members" not in out and out["models"] == ["a"]
 
 

@@ -1,7 +1,9 @@
-"""Shared fixtures: offline environment, the tiny labelled set, a tiny BERT built locally."""
+"""Shared fixtures: offline environment, the tiny labelled set, a tiny BERT built locally, and a
+loader for the scripts and benchmarks that are files rather than modules."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -17,6 +19,15 @@ TESTS = Path(__file__).parent
 REPO = TESTS.parent
 TINY = TESTS / "data" / "tiny.jsonl"
 SCHEMA = REPO / "configs" / "labels" / "geopolitics.yaml"
+
+
+def load_script(relative: str):
+    """The Python file at `relative` (from the repo root, e.g. "scripts/x.py") as a fresh module."""
+    path = REPO / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ folder; bad input is one line."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from framing import FramingClassifier
 
-from conftest import FAST_TRAIN, model_params
+from conftest import FAST_TRAIN, load_script, model_params
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "align_multilingual.py"
 
@@ -62,15 +61,8 @@ def test_align_refuses_a_folder_that_is_not_a_finetune_model(tiny_examples, sche
     assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
 
 
-def _script_module():
-    spec = importlib.util.spec_from_file_location("align_multilingual", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_glossary_pairs_take_each_rendering_and_its_alternative(tmp_path, monkeypatch):
-    module = _script_module()
+    module = load_script("scripts/align_multilingual.py")
     folder = tmp_path / "data" / "multilingual_glossary"
     (folder / "translations").mkdir(parents=True)
     (folder / "terms_en.jsonl").write_text(
@@ -91,7 +83,7 @@ def test_glossary_pairs_take_each_rendering_and_its_alternative(tmp_path, monkey
 
 def test_head_loss_is_lowest_where_the_vectors_agree():
     torch = pytest.importorskip("torch")
-    module = _script_module()
+    module = load_script("scripts/align_multilingual.py")
     net = torch.nn.Module()
     net.frame_head = torch.nn.Linear(4, 3)
     torch.manual_seed(0)

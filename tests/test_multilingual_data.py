@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,18 +9,11 @@ import pytest
 
 from framing.data import read_examples
 
+from conftest import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "multilingual"
 LANGS = ("pt", "ru", "ko", "zh", "es", "ar")
-
-
-def _build_module():
-    spec = importlib.util.spec_from_file_location(
-        "build_multilingual", REPO / "scripts" / "build_multilingual.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("folder", ["multilingual", "multilingual_dev"])
@@ -39,7 +31,7 @@ def test_shipped_language_matches_english(lang, folder, schema):
 
 
 def _setup(tmp_path, monkeypatch, lines, lang="pt"):
-    module = _build_module()
+    module = load_script("scripts/build_multilingual.py")
     tmp_path.mkdir(parents=True, exist_ok=True)
     monkeypatch.setattr(module, "ROOT", tmp_path)
     source = [

@@ -4,21 +4,15 @@ loads as a schema and a training file."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from framing import read_examples
 from framing.labels import load_schema
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "prepare_benchmarks.py"
+from conftest import load_script
 
-
-def _module():
-    spec = importlib.util.spec_from_file_location("prepare_benchmarks", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = "scripts/prepare_benchmarks.py"
 
 
 def _vast(folder: Path, rows: list[tuple[str, str, str, str]]) -> Path:
@@ -48,7 +42,7 @@ def test_vast_pairs_merges_filters_and_loads(tmp_path):
             ("test", "A test comment.", "school", "pro"),  # test never trains
         ],
     )
-    counts = _module().prepare_vast_pairs(shared, out)
+    counts = load_script(SCRIPT).prepare_vast_pairs(shared, out)
     assert counts == {"train": 2}
     schema = load_schema(out / "vast_pairs" / "schema.yaml")
     assert set(schema.targets) == {"gun control", "taxes", "euro"}
@@ -61,5 +55,5 @@ def test_vast_pairs_merges_filters_and_loads(tmp_path):
 
 
 def test_vast_pairs_missing_input_is_one_line(tmp_path, capsys):
-    assert _module().prepare_vast_pairs(tmp_path, tmp_path / "out") is None
+    assert load_script(SCRIPT).prepare_vast_pairs(tmp_path, tmp_path / "out") is None
     assert capsys.readouterr().out.startswith("skipped: vast_pairs: data not found at ")

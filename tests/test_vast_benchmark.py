@@ -4,14 +4,14 @@ differ are refused in one line."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "vast.py"
+from conftest import load_script
+
 LABELS = ("favor", "against", "none")
 # (comment, topic, gold, seen): two topics, one zero-shot and one few-shot.
 ROWS = [
@@ -29,13 +29,6 @@ ROWS = [
 ]
 
 
-def _module():
-    spec = importlib.util.spec_from_file_location("vast_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class _Model:
     """Stands in for a finetune classifier: fixed probabilities per comment."""
 
@@ -50,7 +43,7 @@ class _Model:
 
 
 def _patched(monkeypatch, models: dict[str, _Model]):
-    module = _module()
+    module = load_script("benchmarks/vast.py")
     monkeypatch.setattr(module, "load_model", lambda path, rows, split: (models[path.name], []))
     return module
 

@@ -79,7 +79,10 @@ def f1(gold: np.ndarray, pred: np.ndarray) -> float:
 
 
 def em_prior(p: np.ndarray, trained_at: float = 0.5, steps: int = 200) -> np.ndarray:
-    """Posteriors re-weighted to the prevalence EM estimates on these (unlabelled) rows."""
+    """Posteriors re-weighted to the prevalence EM estimates on these (unlabelled) rows.
+
+    `trained_at` is the prevalence the posteriors assume: 0.5 for a head fitted with balanced
+    class weights, as every head here is."""
     prior, q = trained_at, p
     for _ in range(steps):
         a = p * prior / trained_at
@@ -96,13 +99,19 @@ def _lr(C: float) -> Callable[[np.ndarray, np.ndarray], LogisticRegression]:
     ).fit(X, y)
 
 
-def variants(
-    X: np.ndarray, y: np.ndarray, T: np.ndarray, unlabelled: np.ndarray
-) -> dict[str, tuple[np.ndarray, float]]:
-    """(test scores, threshold) of every variant for one sample (X, y); T: test features."""
+def whitening(unlabelled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and the whitening matrix of unlabelled features (eigenvalues shrunk by their
+    mean, so near-empty directions are not blown up)."""
     mean = unlabelled.mean(0)
     values, vectors = np.linalg.eigh(np.cov((unlabelled - mean).T))
-    white = vectors @ np.diag(1 / np.sqrt(values + values.mean())) @ vectors.T
+    return mean, vectors @ np.diag(1 / np.sqrt(values + values.mean())) @ vectors.T
+
+
+def variants(
+    X: np.ndarray, y: np.ndarray, T: np.ndarray, mean: np.ndarray, white: np.ndarray
+) -> dict[str, tuple[np.ndarray, float]]:
+    """(test scores, threshold) of every variant for one labelled sample (X, y); T: the test
+    features; mean and white: `whitening` of the unlabelled texts."""
 
     def norm(Z: np.ndarray) -> np.ndarray:
         return Z / np.linalg.norm(Z, axis=1, keepdims=True)
@@ -130,13 +139,13 @@ def diagnose(pool: list[Example], test: list[Example], encoder: SentenceEncoder)
     T = encoder.encode([ex.text for ex in test])
     y_pool = np.array([bool(ex.frames) for ex in pool])
     gold = np.array([bool(ex.frames) for ex in test])
-    unlabelled = np.concatenate([P, T])
+    mean, white = whitening(np.concatenate([P, T]))
     pos, neg = np.flatnonzero(y_pool).tolist(), np.flatnonzero(~y_pool).tolist()
     scores: dict[str, dict[str, list[float]]] = {}
     for k in range(SAMPLES):
         rng = random.Random(SEED + k)  # the learning curves' draw of positives then negatives
         rows = rng.sample(pos, HALF) + rng.sample(neg, HALF)
-        for name, (s, cut) in variants(P[rows], y_pool[rows], T, unlabelled).items():
+        for name, (s, cut) in variants(P[rows], y_pool[rows], T, mean, white).items():
             cell = scores.setdefault(name, {"f1": [], "ceiling": []})
             cell["f1"].append(f1(gold, s >= cut))
             cell["ceiling"].append(best_cut_f1(gold, s))
@@ -173,7 +182,8 @@ def examples(paths: tuple[str, ...], frame: str, keep: tuple[str, ...] | None) -
 
 
 def domain_tuned(frame: str) -> Path:
-    """MiniLM fine-tuned on the other frames of the default schema (never `frame`'s labels)."""
+    """MiniLM fine-tuned on the other frames of the default schema (never `frame`'s labels).
+    A folder from an earlier run is reused: delete it to train again."""
     folder = TUNED / frame
     if folder.is_dir():
         print(f"reusing {folder}")
@@ -216,11 +226,14 @@ def main() -> None:
     schema = load_schema(REPO / "configs" / "labels" / "geopolitics.yaml")
     if args.frame not in schema.frames:
         raise SystemExit(f"--frame {args.frame}: expected one of {', '.join(schema.frames)}")
+    if args.domain_tuned and args.base != "default":
+        raise SystemExit("--domain-tuned fine-tunes the default encoder; drop --base")
+    option = "--domain-tuned" if args.domain_tuned else f"--base {args.base}"
     try:
         path = domain_tuned(args.frame) if args.domain_tuned else resolve_base(args.base)
         encoder = SentenceEncoder(path, 128)
     except FramingError as error:
-        raise SystemExit(f"--base {args.base}: {error}") from None
+        raise SystemExit(f"{option}: {error}") from None
     key = f"{args.frame}@" + ("domain_tuned" if args.domain_tuned else args.base)
     block = diagnose(
         examples(("data/un/train.jsonl",), args.frame, None),

@@ -49,6 +49,7 @@ from framing.errors import FramingError  # noqa: E402
 from framing.labels import LabelSchema, load_schema  # noqa: E402
 from framing.models.bases import resolve_base  # noqa: E402
 from framing.models.encoder import SentenceEncoder  # noqa: E402
+from framing.models.zeroshot import best_f1_cut  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "results" / "fewshot_diagnostics.json"
@@ -66,10 +67,9 @@ def _rows(path: str) -> list[dict[str, Any]]:
 
 
 def best_cut_f1(gold: np.ndarray, scores: np.ndarray) -> float:
-    """The F1 of the best threshold on these labels (the ranking's ceiling)."""
-    order = np.argsort(-scores)
-    hits = np.cumsum(gold[order])
-    return float(np.max(2 * hits / (np.arange(1, len(gold) + 1) + gold.sum())))
+    """The F1 of the best threshold on these labels (the ranking's ceiling), scored as a
+    threshold would be applied, so tied scores fall on one side together."""
+    return f1(gold, scores >= best_f1_cut(scores, gold.astype(int)))
 
 
 def f1(gold: np.ndarray, pred: np.ndarray) -> float:

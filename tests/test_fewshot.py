@@ -12,7 +12,8 @@ from framing.data import Example
 from framing.errors import ConfigError, DataError
 from framing.evaluation import evaluate
 from framing.labels import LabelSchema
-from framing.models.fewshot import make_pairs
+from framing.models.fewshot import DEFINITION_TOKENS, definition_anchors, make_pairs
+from framing.models.linear import LinearHeads
 
 from conftest import write_config
 
@@ -110,6 +111,9 @@ def test_fewshot_config_is_checked(tmp_path):
         load_config(path, ["models.0={kind: fewshot, pairs_per_example: 0}"])
     with pytest.raises(ConfigError, match=r"models\.0\.fewshot\.pairs"):
         load_config(path, ["models.0={kind: fewshot, pairs: 8}"])
+    assert config.models[0].definition_weight == 8.0
+    with pytest.raises(ConfigError, match=r"models\.0\.fewshot\.definition_weight"):
+        load_config(path, ["models.0={kind: fewshot, definition_weight: -1}"])
 
 
 def test_fewshot_cli_train_predict_and_too_few_examples(tmp_path, _tiny_transformer):
@@ -159,3 +163,36 @@ def test_fewshot_cli_train_predict_and_too_few_examples(tmp_path, _tiny_transfor
     assert "Traceback" not in result.output
     assert "frame 'isolation' needs at least 2 labelled examples" in result.output
     assert "found 5 no, 1 yes" in result.output
+
+
+class _Lookup:
+    """A stand-in encoder: fixed vectors per text, and the max_length it was called with."""
+
+    def __init__(self, vectors: dict[str, list[float]]):
+        self.vectors, self.max_length, self.seen = vectors, 64, []
+
+    def encode(self, texts):
+        self.seen.append(self.max_length)
+        return np.array([self.vectors[t] for t in texts], dtype=np.float32)
+
+
+def test_fewshot_definition_anchors_pull_a_head_towards_the_definition():
+    schema = LabelSchema(
+        frames=("pressure", "calm"), targets=(), definitions={"pressure": "sanctions and threats"}
+    )
+    X = np.array([[1.0, 0.0], [1.0, 0.1], [-1.0, 0.0], [-1.0, 0.1]], dtype=np.float32)
+    examples = [
+        Example(str(i), f"s{i}", frames=("pressure",) if i < 2 else ("calm",)) for i in range(4)
+    ]
+    encoder = _Lookup({"pressure: sanctions and threats": [0.2, 1.0]})
+    anchors = definition_anchors(schema, encoder, X, 8.0)
+    assert set(anchors) == {"pressure"}  # `calm` has no definition
+    np.testing.assert_allclose(anchors["pressure"].X[1], X.mean(0))
+    assert anchors["pressure"].y.tolist() == [1, 0]
+    assert anchors["pressure"].weight.tolist() == [8.0, 8.0]
+    assert encoder.seen == [DEFINITION_TOKENS] and encoder.max_length == 64
+    near_definition = np.array([[0.0, 1.0]], dtype=np.float32)
+    plain = LinearHeads(schema, 1.0).fit(X, examples).predict_proba(near_definition)[0]
+    pulled = LinearHeads(schema, 1.0).fit(X, examples, anchors=anchors)
+    assert pulled.predict_proba(near_definition)[0][0, 0] > plain[0, 0] + 0.2
+    assert definition_anchors(schema, encoder, X, 0.0) == {}

@@ -150,6 +150,9 @@ class FewshotModelConfig(BaseModel):
     pair_epochs: Int = Field(1, ge=1)
     lr: Float = Field(2e-5, gt=0, allow_inf_nan=False)
     C: CGrid = 1.0
+    # Each frame's definition joins its head's data as a positive of this weight, the training
+    # sentences' mean embedding as a negative of the same weight; 0 turns it off.
+    definition_weight: Float = Field(8.0, ge=0, allow_inf_nan=False)
 
 
 class ZeroshotModelConfig(BaseModel):

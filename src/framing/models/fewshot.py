@@ -24,13 +24,15 @@ from framing.errors import ConfigError, DataError
 from framing.labels import LabelSchema
 from framing.models.base import EpochInfo
 from framing.models.encoder import EncoderBackend, SentenceEncoder
-from framing.models.linear import fit_heads_once
+from framing.models.linear import Anchors, fit_heads_once
 from framing.models.torch_common import mean_pool, progress, seed_everything
 
 logger = logging.getLogger(__name__)
 
 # Fewer than two examples of a class leaves no same-label pair to learn from.
 MIN_PER_CLASS = 2
+# Frame definitions are encoded up to this many tokens (sentences: the kind's max_length).
+DEFINITION_TOKENS = 256
 
 
 def _tasks(examples: Sequence[Example], schema: LabelSchema) -> list[tuple[str, dict[int, str]]]:
@@ -154,6 +156,34 @@ def tune_on_pairs(
     return total / max(1, len(steps))
 
 
+def definition_anchors(
+    schema: LabelSchema, encoder: SentenceEncoder, X: np.ndarray, weight: float
+) -> dict[str, Anchors]:
+    """Per frame with a definition: the embedding of "name: definition" as a positive of
+    `weight`, and the mean embedding of the training sentences (`X`) as a negative of the same
+    weight. With 16 + 16 examples this pulls each head towards what the frame is said to mean
+    rather than what a few sentences happen to share (docs/benchmarks.md, few-shot)."""
+    defined = [f for f in schema.frames if schema.definitions.get(f, "").strip()]
+    if weight == 0 or not defined or not len(X):
+        return {}
+    texts = [f"{f.replace('_', ' ')}: {schema.definitions[f]}" for f in defined]
+    short = encoder.max_length
+    encoder.max_length = max(short, DEFINITION_TOKENS)  # definitions run longer than sentences
+    try:
+        D = encoder.encode(texts)
+    finally:
+        encoder.max_length = short
+    centre = X.mean(0, keepdims=True)
+    return {
+        frame: Anchors(
+            X=np.concatenate([D[i : i + 1], centre]),
+            y=np.array([1, 0]),
+            weight=np.array([weight, weight]),
+        )
+        for i, frame in enumerate(defined)
+    }
+
+
 class FewshotBackend(EncoderBackend):
     """The encoder kind with a contrastive pair stage before its heads (same folder format)."""
 
@@ -196,5 +226,6 @@ class FewshotBackend(EncoderBackend):
         X_dev = (
             encoder.encode([ex.text for ex in dev], self.batch_size, show_progress) if dev else None
         )
-        for info in fit_heads_once(self, X, X_dev, train, dev, score_dev, start):
+        anchors = definition_anchors(self.schema, encoder, X, config.definition_weight)
+        for info in fit_heads_once(self, X, X_dev, train, dev, score_dev, start, anchors):
             yield EpochInfo(info.epoch, len(pairs), loss, info.seconds, info.dev)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,15 @@ from framing.labels import LabelSchema
 from framing.models.base import EpochInfo
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Extra weighted rows for one frame's head, e.g. its definition's embedding (`fewshot`)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
 
 
 @dataclass
@@ -72,6 +81,7 @@ def _fit_head(
     grid: Sequence[float],
     dev: tuple[Any, np.ndarray] | None,
     seed: int,
+    weight: np.ndarray | None = None,
 ) -> _Head:
     present = sorted(set(y.tolist()))
     if len(present) < 2:
@@ -88,7 +98,7 @@ def _fit_head(
     for C in grid if use_dev else [grid[len(grid) // 2]]:
         model = LogisticRegression(
             C=C, class_weight="balanced", max_iter=3000, random_state=seed
-        ).fit(X, y)
+        ).fit(X, y, sample_weight=weight)
         head = _Head(
             classes=[int(c) for c in model.classes_],
             coef=model.coef_.astype(np.float32),
@@ -114,9 +124,11 @@ def fit_heads_once(
     dev: Sequence[Example] | None,
     score_dev: Callable[[Any], dict[str, float]] | None,
     start: float,
+    anchors: Mapping[str, Anchors] | None = None,
 ) -> Iterator[EpochInfo]:
     """Fit `backend.heads` on precomputed features and report it as the kind's only epoch."""
-    backend.heads = LinearHeads(backend.schema, backend.C, backend.seed).fit(X, train, X_dev, dev)
+    heads = LinearHeads(backend.schema, backend.C, backend.seed)
+    backend.heads = heads.fit(X, train, X_dev, dev, anchors)
     scores = score_dev(backend) if score_dev is not None and dev else {}
     yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
 
@@ -137,8 +149,10 @@ class LinearHeads:
         examples: Sequence[Example],
         X_dev: Any | None = None,
         dev: Sequence[Example] | None = None,
+        anchors: Mapping[str, Anchors] | None = None,
     ) -> LinearHeads:
-        """Fit every head on the examples labelled for it; choose C per head by dev log-loss."""
+        """Fit every head on the examples labelled for it (a frame's `anchors` rows join its
+        head's data); choose C per head by dev log-loss."""
         labels = self.schema.stance_labels
         for frame in self.schema.frames:
             rows, y = _frame_targets(examples, frame)
@@ -146,7 +160,13 @@ class LinearHeads:
             if dev is not None and X_dev is not None:
                 dev_rows, dev_y = _frame_targets(dev, frame)
                 dev_xy = (X_dev[dev_rows], dev_y) if len(dev_rows) else None
-            self.frame_heads[frame] = _fit_head(X[rows], y, 2, self.grid, dev_xy, self.seed)
+            X_frame, weight = X[rows], None
+            extra = (anchors or {}).get(frame)
+            if extra is not None and len(set(y.tolist())) == 2:
+                X_frame = np.concatenate([X_frame, extra.X])
+                y = np.concatenate([y, extra.y])
+                weight = np.concatenate([np.ones(len(rows)), extra.weight])
+            self.frame_heads[frame] = _fit_head(X_frame, y, 2, self.grid, dev_xy, self.seed, weight)
         for target in self.schema.targets:
             rows, y = _stance_targets(examples, target, labels)
             dev_xy = None

@@ -12,7 +12,12 @@ what its ranking allows, not a result):
 - `whitened`: `lr` after whitening with those texts' covariance (shrinkage: + its mean eigenvalue);
 - `prototype`: the difference of the two class means, cut half-way between them;
 - `prior_em`, `lr_C16_prior_em`: posteriors re-weighted to the frame's prevalence as estimated
-  by EM on the unlabelled test texts (Saerens, Latinne & Decaestecker 2002), cut at 0.5.
+  by EM on the unlabelled test texts (Saerens, Latinne & Decaestecker 2002), cut at 0.5;
+- `mixture_cut`: `lr` cut where a two-Gaussian mixture of the pool texts' log-odds (started at
+  the sample's class means) gives its upper group half the posterior;
+- `definition`: `lr` with the frame's definition ("name: definition") as a positive and the
+  sample's mean embedding as a negative, each of weight 8 (what the `fewshot` kind adds);
+- `definition_corpus_centre`: the same with the unlabelled texts' mean as the negative.
 `all data` is `lr` fitted on the whole pool (natural prevalence), the other end of the gap.
 
 `--base NAME|FOLDER` swaps the encoder. `--domain-tuned` first fine-tunes the default encoder on
@@ -38,6 +43,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -59,6 +65,7 @@ DEV_FILES = ("data/un/dev.jsonl", "data/news/dev.jsonl", "data/news_synth/dev.js
 SEED = 13
 SAMPLES = 10
 HALF = 16
+ANCHOR_WEIGHT = 8.0  # the fewshot kind's default definition_weight
 
 
 def _rows(path: str) -> list[dict[str, Any]]:
@@ -93,10 +100,40 @@ def em_prior(p: np.ndarray, trained_at: float = 0.5, steps: int = 200) -> np.nda
     return q
 
 
-def _lr(C: float) -> Callable[[np.ndarray, np.ndarray], LogisticRegression]:
-    return lambda X, y: LogisticRegression(
+def _lr(C: float) -> Callable[..., LogisticRegression]:
+    return lambda X, y, weight=None: LogisticRegression(
         C=C, class_weight="balanced", max_iter=3000, random_state=SEED
-    ).fit(X, y)
+    ).fit(X, y, sample_weight=weight)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def mixture_cut(scores: np.ndarray, negative: float, positive: float) -> float:
+    """The probability where a two-Gaussian mixture of these log-odds (started at the given
+    class means) gives its upper component half the posterior; 0.5 when there is no such point
+    between the two means."""
+    z = _logit(scores).reshape(-1, 1)
+    mixture = GaussianMixture(
+        2, means_init=[[negative], [positive]], tol=1e-6, max_iter=1000, random_state=SEED
+    ).fit(z)
+    means = mixture.means_.ravel()
+    grid = np.linspace(means.min(), means.max(), 1001).reshape(-1, 1)
+    upper = mixture.predict_proba(grid)[:, int(np.argmax(means))]
+    above = np.flatnonzero(upper >= 0.5)
+    if not above.size or upper[0] >= 0.5:
+        return 0.5
+    return float(1 / (1 + np.exp(-grid[above[0], 0])))
+
+
+def anchored(X: np.ndarray, y: np.ndarray, definition: np.ndarray, centre: np.ndarray):
+    """`lr` fitted with the definition as a positive and `centre` as a negative, weight 8."""
+    rows = np.concatenate([X, definition[None], centre[None]])
+    labels = np.concatenate([y, [True, False]])
+    weight = np.concatenate([np.ones(len(y)), [ANCHOR_WEIGHT, ANCHOR_WEIGHT]])
+    return _lr(1.0)(rows, labels, weight)
 
 
 def whitening(unlabelled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,10 +145,12 @@ def whitening(unlabelled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def variants(
-    X: np.ndarray, y: np.ndarray, T: np.ndarray, mean: np.ndarray, white: np.ndarray
+    X: np.ndarray, y: np.ndarray, T: np.ndarray, unlabelled: dict[str, np.ndarray]
 ) -> dict[str, tuple[np.ndarray, float]]:
     """(test scores, threshold) of every variant for one labelled sample (X, y); T: the test
-    features; mean and white: `whitening` of the unlabelled texts."""
+    features; `unlabelled`: the pool's features (`pool`), `whitening`'s `mean` and `white` of
+    the unlabelled texts, and the frame's `definition` embedding."""
+    mean, white = unlabelled["mean"], unlabelled["white"]
 
     def norm(Z: np.ndarray) -> np.ndarray:
         return Z / np.linalg.norm(Z, axis=1, keepdims=True)
@@ -121,6 +160,14 @@ def variants(
         p = _lr(C)(X, y).predict_proba(T)[:, 1]
         out[name] = (p, 0.5)
         out[f"{name}_prior_em"] = (em_prior(p), 0.5)
+    head = _lr(1.0)(X, y)
+    own = _logit(head.predict_proba(X)[:, 1])
+    pool = head.predict_proba(unlabelled["pool"])[:, 1]
+    out["mixture_cut"] = (out["lr"][0], mixture_cut(pool, own[~y].mean(), own[y].mean()))
+    definition = unlabelled["definition"]
+    out["definition"] = (anchored(X, y, definition, X.mean(0)).predict_proba(T)[:, 1], 0.5)
+    centre = anchored(X, y, definition, mean)
+    out["definition_corpus_centre"] = (centre.predict_proba(T)[:, 1], 0.5)
     transforms = {
         "centred": lambda Z: norm(Z - mean),
         "whitened": lambda Z: norm((Z - mean) @ white),
@@ -133,19 +180,28 @@ def variants(
     return out
 
 
-def diagnose(pool: list[Example], test: list[Example], encoder: SentenceEncoder) -> dict[str, Any]:
+def diagnose(
+    pool: list[Example], test: list[Example], encoder: SentenceEncoder, definition: str
+) -> dict[str, Any]:
     """Every variant's mean F1 and ceiling over the samples, and the all-data F1."""
     P = encoder.encode([ex.text for ex in pool])
     T = encoder.encode([ex.text for ex in test])
     y_pool = np.array([bool(ex.frames) for ex in pool])
     gold = np.array([bool(ex.frames) for ex in test])
     mean, white = whitening(np.concatenate([P, T]))
+    encoder.max_length = 256  # the definition runs longer than a sentence
+    unlabelled = {
+        "pool": P,
+        "mean": mean,
+        "white": white,
+        "definition": encoder.encode([definition])[0],
+    }
     pos, neg = np.flatnonzero(y_pool).tolist(), np.flatnonzero(~y_pool).tolist()
     scores: dict[str, dict[str, list[float]]] = {}
     for k in range(SAMPLES):
         rng = random.Random(SEED + k)  # the learning curves' draw of positives then negatives
         rows = rng.sample(pos, HALF) + rng.sample(neg, HALF)
-        for name, (s, cut) in variants(P[rows], y_pool[rows], T, mean, white).items():
+        for name, (s, cut) in variants(P[rows], y_pool[rows], T, unlabelled).items():
             cell = scores.setdefault(name, {"f1": [], "ceiling": []})
             cell["f1"].append(f1(gold, s >= cut))
             cell["ceiling"].append(best_cut_f1(gold, s))
@@ -239,6 +295,7 @@ def main() -> None:
         examples(("data/un/train.jsonl",), args.frame, None),
         examples(("data/un/test.jsonl",), args.frame, None),
         encoder,
+        f"{args.frame.replace('_', ' ')}: {schema.definitions[args.frame]}",
     )
     results = json.loads(OUT.read_text(encoding="utf-8")) if OUT.is_file() else {}
     results["design"] = __doc__.split("\n\n")[1]

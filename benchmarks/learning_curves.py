@@ -7,7 +7,9 @@ sentences (natural prevalence):
 - `western_pressure` (ours): pool data/un/train.jsonl, test data/un/test.jsonl;
 - `economic` (FrAC, ../shared/datasets/frac/frac.jsonl): a seeded stratified 60/40 split of
   its 523 sentences into pool and test (FrAC publishes no split).
-Kinds: `fewshot` (its defaults: 20 pair rounds per example, at most 640 pairs), `encoder`
+Kinds: `fewshot` (its defaults: 20 pair rounds per example, at most 640 pairs, the frame's
+definition from its schema as a weighted anchor; `--no-definitions` sets `definition_weight: 0`
+and stores the curve as `fewshot-nodef`), `encoder`
 (frozen MiniLM + logistic regression, C=1, what the kind fits without a dev set; embeddings
 computed once per data set) and `tfidf` (C=1). No dev set: thresholds stay at 0.5, as a user
 with n examples would have them. F1 is the frame's positive-class F1 on the test set, averaged
@@ -18,7 +20,7 @@ encoder of `encoder` and `fewshot` (e.g. all-mpnet-base-v2); their curves are th
 
 Usage:
     python benchmarks/learning_curves.py [--seeds 3] [--sizes 8 16 32 64 128 all] [--frames ...]
-        [--kinds fewshot encoder tfidf] [--base default]
+        [--kinds fewshot encoder tfidf] [--base default] [--no-definitions]
 Writes benchmarks/results/learning_curves.json after every run (so a partial run keeps what
 it measured); prints one line per (frame, n, kind).
 """
@@ -42,13 +44,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from framing import FramingClassifier  # noqa: E402
 from framing.data import Example  # noqa: E402
 from framing.errors import FramingError  # noqa: E402
-from framing.labels import LabelSchema  # noqa: E402
+from framing.labels import LabelSchema, load_schema  # noqa: E402
 from framing.models.bases import resolve_base  # noqa: E402
 from framing.models.encoder import SentenceEncoder  # noqa: E402
 from framing.models.linear import LinearHeads  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FRAC = REPO.parent / "shared" / "datasets" / "frac" / "frac.jsonl"
+SCHEMAS = {  # where each benchmarked frame's definition comes from
+    "western_pressure": REPO / "configs" / "labels" / "geopolitics.yaml",
+    "economic": REPO / "configs" / "labels" / "frac.yaml",
+}
 OUT = REPO / "benchmarks" / "results" / "learning_curves.json"
 N_BOOTSTRAP = 1000
 SEED = 13
@@ -148,15 +154,19 @@ def predict(
     seed: int,
     cache: dict[str, Any],
     base: str = "default",
+    definitions: bool = True,
 ) -> np.ndarray:
     """Boolean predictions of `frame` on the test set from a model of `kind` fitted on train."""
-    schema = LabelSchema(frames=(frame,), targets=(), name=frame)
+    definition = load_schema(SCHEMAS[frame]).definitions[frame]
+    schema = LabelSchema(frames=(frame,), targets=(), name=frame, definitions={frame: definition})
     if kind == "encoder":
         X_test, lookup = cache["X_test"], cache["lookup"]
         X = np.stack([lookup[ex.id] for ex in train])
         heads = LinearHeads(schema, 1.0, seed).fit(X, train)
         return heads.predict_proba(X_test)[0][:, 0] >= 0.5
     model: dict[str, Any] = {"C": 1.0} if kind == "tfidf" else {"base": base}
+    if kind == "fewshot" and not definitions:
+        model["definition_weight"] = 0.0
     clf = FramingClassifier(kind, schema=schema, model=model, train={"seed": seed})
     clf.fit(train)
     return np.array([bool(p.frames) for p in clf.predict([ex.text for ex in test])])
@@ -197,9 +207,13 @@ def run_frame(
         for kind in args.kinds:
             start = time.perf_counter()
             preds = np.stack(
-                [predict(kind, samples[s], test, frame, s, cache, args.base) for s in seeds]  # type: ignore[arg-type]
+                [
+                    predict(kind, samples[s], test, frame, s, cache, args.base, args.definitions)  # type: ignore[arg-type]
+                    for s in seeds
+                ]
             )
-            key = kind if args.base == "default" else f"{kind}@{args.base}"
+            key = kind + ("-nodef" if kind == "fewshot" and not args.definitions else "")
+            key += "" if args.base == "default" else f"@{args.base}"
             row = summarise(gold, preds, docs)
             row["seconds_per_fit"] = round((time.perf_counter() - start) / len(seeds), 1)
             block["curves"].setdefault(key, {})[size] = row
@@ -222,6 +236,12 @@ def main() -> None:
         "--base",
         default="default",
         help="Hugging Face encoder of `encoder` and `fewshot` (a name or a folder)",
+    )
+    parser.add_argument(
+        "--no-definitions",
+        dest="definitions",
+        action="store_false",
+        help="fewshot without the frame's definition as an anchor (definition_weight: 0)",
     )
     args = parser.parse_args()
     if args.base != "default" and "tfidf" in args.kinds:

@@ -50,12 +50,16 @@ def test_every_variant_separates_an_easy_sample_at_its_own_threshold() -> None:
     gold = rng.random(200) < 0.3
     T = rng.normal(size=(200, 8)) + 2.0 + np.outer(gold, shift)
     mean, white = diagnostics.whitening(np.concatenate([X, T]))
-    out = diagnostics.variants(X, y, T, mean, white)
+    unlabelled = {"pool": T, "mean": mean, "white": white, "definition": X[y].mean(0)}
+    out = diagnostics.variants(X, y, T, unlabelled)
     assert set(out) == {
         "lr",
         "lr_prior_em",
         "lr_C16",
         "lr_C16_prior_em",
+        "mixture_cut",
+        "definition",
+        "definition_corpus_centre",
         "centred",
         "whitened",
         "prototype",
@@ -91,3 +95,14 @@ def test_examples_keep_drops_the_held_out_frame(tmp_path) -> None:
     assert [ex.frames for ex in tuned] == [("isolation",), ("security_threat",)]
     alone = diagnostics.examples((str(path),), "western_pressure", None)
     assert [ex.frames for ex in alone] == [("western_pressure",), ()]
+
+
+def test_mixture_cut_sits_where_a_rare_frame_becomes_likely() -> None:
+    # Log-odds N(-2, 1) for absent and N(2, 1) for present: at 10% prevalence the posterior of
+    # "present" reaches 0.5 at log-odds ln(9) / 4 = 0.55, not at 0 (a balanced sample's 0.5).
+    for prevalence, expected in ((0.1, np.log(9) / 4), (0.5, 0.0)):
+        rng = np.random.default_rng(3)
+        present = rng.random(4000) < prevalence
+        z = np.where(present, rng.normal(2, 1, present.size), rng.normal(-2, 1, present.size))
+        cut = diagnostics.mixture_cut(1 / (1 + np.exp(-z)), negative=-1.0, positive=1.0)
+        assert abs(np.log(cut / (1 - cut)) - expected) < 0.15

@@ -7,6 +7,11 @@ target 1) and one of another label (target 0), `pairs_per_example` times, as in 
 `sentence_pairs_generation`. The encoder learns to pull same-label sentences together under a
 cosine-similarity loss (MSE between the pair's cosine and its target); the heads then separate
 classes that are already far apart, which is why 8 to 16 examples per class are enough.
+
+Each frame's head also sees the frame's definition from the schema ("name: definition") as a
+positive example of weight `definition_weight`, and the training sentences' mean embedding as a
+negative of the same weight, so a head learnt from a handful of sentences leans towards what
+the frame is defined to mean (docs/benchmarks.md, "Few-shot and zero-shot frames").
 """
 
 from __future__ import annotations

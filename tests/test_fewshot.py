@@ -196,3 +196,16 @@ def test_fewshot_definition_anchors_pull_a_head_towards_the_definition():
     pulled = LinearHeads(schema, 1.0).fit(X, examples, anchors=anchors)
     assert pulled.predict_proba(near_definition)[0][0, 0] > plain[0, 0] + 0.2
     assert definition_anchors(schema, encoder, X, 0.0) == {}
+
+
+def test_fewshot_fit_uses_the_definitions_unless_their_weight_is_zero(
+    tiny_examples, schema, _tiny_transformer
+):
+    def frame_proba(weight: float) -> np.ndarray:
+        model = {"base": str(_tiny_transformer), **FAST, "C": 1.0, "definition_weight": weight}
+        clf = FramingClassifier("fewshot", schema=schema, model=model, train={"seed": 3})
+        return clf.fit(tiny_examples).predict_proba([ex.text for ex in tiny_examples]).frames
+
+    off, again, on = frame_proba(0.0), frame_proba(0.0), frame_proba(50.0)
+    np.testing.assert_allclose(off, again, atol=1e-6)  # same seed: the difference is the weight
+    assert np.abs(on - off).max() > 0.05

@@ -151,7 +151,8 @@ class FewshotModelConfig(BaseModel):
     lr: Float = Field(2e-5, gt=0, allow_inf_nan=False)
     C: CGrid = 1.0
     # Each frame's definition joins its head's data as a positive of this weight, the training
-    # sentences' mean embedding as a negative of the same weight; 0 turns it off.
+    # sentences' mean embedding as a negative of the same weight (both times the head's balanced
+    # class weights); 0 turns it off.
     definition_weight: Float = Field(8.0, ge=0, allow_inf_nan=False)
 
 

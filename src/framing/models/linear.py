@@ -83,6 +83,8 @@ def _fit_head(
     seed: int,
     weight: np.ndarray | None = None,
 ) -> _Head:
+    """One head with C from `grid` (by dev log-loss when dev exists); `weight` per row is
+    multiplied by the balanced class weights."""
     present = sorted(set(y.tolist()))
     if len(present) < 2:
         # Only one class (or none) was ever seen: predict it with certainty rather than fail;

@@ -39,6 +39,7 @@ from framing.errors import FramingError  # noqa: E402
 from framing.labels import load_schema  # noqa: E402
 from framing.models.bases import resolve_base  # noqa: E402
 from framing.models.encoder import SentenceEncoder  # noqa: E402
+from framing.models.fewshot import definition_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "results" / "fewshot_anchors.json"
@@ -62,7 +63,9 @@ def f1(gold: np.ndarray, pred: np.ndarray) -> float:
     return 2 * float((gold & pred).sum()) / denom if denom else 0.0
 
 
-def head(X: np.ndarray, y: np.ndarray, rows: np.ndarray, labels: list[bool], weights: list[float]):
+def head(
+    X: np.ndarray, y: np.ndarray, rows: np.ndarray, labels: list[bool], weights: list[float]
+) -> LogisticRegression:
     """The logistic head on the sample plus weighted extra rows (none: balanced class weights)."""
     if not len(rows):
         return LogisticRegression(class_weight="balanced", max_iter=3000).fit(X, y)
@@ -98,7 +101,7 @@ def select(split: str, encoder: SentenceEncoder) -> dict[str, Any]:
     P = encoder.encode([r["text"] for r in pool])
     E = encoder.encode([r["text"] for r in rows])
     encoder.max_length = 256  # definitions run longer than sentences
-    D = encoder.encode([f"{f.replace('_', ' ')}: {schema.definitions[f]}" for f in schema.frames])
+    D = encoder.encode([definition_text(schema, f) for f in schema.frames])
     per_frame: dict[str, dict[str, float]] = {}
     for j, frame in enumerate(schema.frames):
         y_pool = np.array([frame in r["frames"] for r in pool])

@@ -55,6 +55,7 @@ from framing.errors import FramingError  # noqa: E402
 from framing.labels import LabelSchema, load_schema  # noqa: E402
 from framing.models.bases import resolve_base  # noqa: E402
 from framing.models.encoder import SentenceEncoder  # noqa: E402
+from framing.models.fewshot import definition_text  # noqa: E402
 from framing.models.zeroshot import best_f1_cut  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -295,7 +296,7 @@ def main() -> None:
         examples(("data/un/train.jsonl",), args.frame, None),
         examples(("data/un/test.jsonl",), args.frame, None),
         encoder,
-        f"{args.frame.replace('_', ' ')}: {schema.definitions[args.frame]}",
+        definition_text(schema, args.frame),
     )
     results = json.loads(OUT.read_text(encoding="utf-8")) if OUT.is_file() else {}
     results["design"] = __doc__.split("\n\n")[1]

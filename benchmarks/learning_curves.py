@@ -156,9 +156,9 @@ def predict(
     base: str = "default",
     definitions: bool = True,
 ) -> np.ndarray:
-    """Boolean predictions of `frame` on the test set from a model of `kind` fitted on train."""
-    definition = load_schema(SCHEMAS[frame]).definitions[frame]
-    schema = LabelSchema(frames=(frame,), targets=(), name=frame, definitions={frame: definition})
+    """Boolean predictions of `frame` on the test set from a model of `kind` fitted on train;
+    `cache` holds the frame's one-frame schema and its precomputed embeddings."""
+    schema = cache["schema"]
     if kind == "encoder":
         X_test, lookup = cache["X_test"], cache["lookup"]
         X = np.stack([lookup[ex.id] for ex in train])
@@ -184,7 +184,11 @@ def run_frame(
     gold = np.array([bool(ex.frames) for ex in test])
     docs = [ex.doc_id for ex in test]
     X_pool = encoder.encode([ex.text for ex in pool])
+    definition = load_schema(SCHEMAS[frame]).definitions[frame]
     cache = {
+        "schema": LabelSchema(
+            frames=(frame,), targets=(), name=frame, definitions={frame: definition}
+        ),
         "X_test": encoder.encode([ex.text for ex in test]),
         "lookup": {ex.id: x for ex, x in zip(pool, X_pool)},
     }

@@ -30,7 +30,7 @@ from framing.labels import LabelSchema
 from framing.models.base import EpochInfo
 from framing.models.encoder import EncoderBackend, SentenceEncoder
 from framing.models.linear import Anchors, fit_heads_once
-from framing.models.torch_common import mean_pool, progress, seed_everything
+from framing.models.torch_common import mean_pool, progress, seed_everything, target_text
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,11 @@ def tune_on_pairs(
     return total / max(1, len(steps))
 
 
+def definition_text(schema: LabelSchema, frame: str) -> str:
+    """What a frame's anchor embeds: "name: definition" ('western pressure: Pressure ...')."""
+    return f"{target_text(frame)}: {schema.definitions[frame]}"
+
+
 def definition_anchors(
     schema: LabelSchema, encoder: SentenceEncoder, X: np.ndarray, weight: float
 ) -> dict[str, Anchors]:
@@ -171,7 +176,7 @@ def definition_anchors(
     defined = [f for f in schema.frames if schema.definitions.get(f, "").strip()]
     if weight == 0 or not defined or not len(X):
         return {}
-    texts = [f"{f.replace('_', ' ')}: {schema.definitions[f]}" for f in defined]
+    texts = [definition_text(schema, f) for f in defined]
     short = encoder.max_length
     encoder.max_length = max(short, DEFINITION_TOKENS)  # definitions run longer than sentences
     try:

@@ -1,7 +1,8 @@
 """Zero-shot frames on the UN test set: each of our four frames scored from its schema definition
-alone, with the map from cosine to probability fitted (a) on nothing (the fixed default) and
+alone, with the map from score to probability fitted (a) on nothing (the fixed default) and
 (b) on the UN training labels of the *other three* frames (leave one frame out: no frame sees
-its own labels). The training texts also set each frame's cosine scale (no labels used).
+its own labels). The training texts also set each frame's score scale and, unless
+`self_training: 0`, the self-trained score itself (no labels used for either).
 
 Usage:
     python benchmarks/zero_shot.py [--base default|all-mpnet-base-v2|PATH]
@@ -101,13 +102,19 @@ def main() -> None:
         "n_test": len(test),
         "encoder": "all-MiniLM-L6-v2 (base: default)" if base == "default" else base,
     }
+    unlabelled = [{"id": ex.id, "text": ex.text} for ex in train]
     settings = {
-        "description only, default map": [],
-        "description, map fitted on the other three frames (UN train)": train,
+        "description only, default map": ([], {}),
+        "description, cosine, map fitted on the other three frames (UN train)": (
+            train,
+            {"self_training": 0},
+        ),
+        "description, self-trained on UN train texts (no labels), default map": (unlabelled, {}),
+        "description, self-trained, map fitted on the other three frames (UN train)": (train, {}),
     }
-    for name, examples in settings.items():
+    for name, (examples, options) in settings.items():
         start = time.perf_counter()
-        clf = FramingClassifier.zero_shot(schema, examples, model={"base": base})
+        clf = FramingClassifier.zero_shot(schema, examples, model={"base": base, **options})
         per_frame = score(clf, test)
         mean = round(float(np.mean([v["f1"] for v in per_frame.values()])), 3)
         results[name] = {

@@ -20,7 +20,11 @@ def test_zeroshot_predicts_from_descriptions_and_reloads(schema, tmp_path, _tiny
     assert ((proba.frames >= 0) & (proba.frames <= 1)).all()
     for target in schema.targets:
         np.testing.assert_allclose(proba.stance[target].sum(1), 1.0, atol=1e-6)
-    assert clf.backend_.meta == {"scaled": False, "calibrated_on": {f: [] for f in schema.frames}}
+    assert clf.backend_.meta == {
+        "scaled": False,
+        "self_trained": False,  # no texts to self-train on: the prototype's cosine
+        "calibrated_on": {f: [] for f in schema.frames},
+    }
     loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
     assert loaded.kind == "zeroshot"
     again = loaded.predict_proba(texts)
@@ -102,3 +106,46 @@ def test_zeroshot_from_a_config(tmp_path, _tiny_transformer):
     assert all(frame not in others for frame, others in clf.backend_.meta["calibrated_on"].items())
     block = result.metrics["models"]["zeroshot"]["eval"]["test"]["frames"]
     assert 0.0 <= block["macro_f1"] <= 1.0
+
+
+def test_zeroshot_self_trains_on_the_texts_without_their_labels(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    model = {"base": str(_tiny_transformer), "pseudo_share": 0.2}
+    trained = FramingClassifier.zero_shot(schema, tiny_examples, model=model)
+    plain = FramingClassifier.zero_shot(schema, tiny_examples, model={**model, "self_training": 0})
+    assert trained.backend_.meta["self_trained"] is True
+    assert plain.backend_.meta["self_trained"] is False
+    t, p = trained.backend_.tensors, plain.backend_.tensors
+    np.testing.assert_allclose(p["frame.weight"], p["frame.prototype"])  # 0 rounds: the cosine
+    assert not np.allclose(t["frame.weight"], t["frame.prototype"], atol=1e-3)
+    # The heads come from the texts alone: the same texts without labels give the same heads.
+    bare = [{"id": ex.id, "text": ex.text} for ex in tiny_examples]
+    unlabelled = FramingClassifier.zero_shot(schema, bare, model=model).backend_.tensors
+    np.testing.assert_allclose(unlabelled["frame.weight"], t["frame.weight"], atol=1e-6)
+    np.testing.assert_allclose(unlabelled["frame.bias"], t["frame.bias"], atol=1e-6)
+    texts = [ex.text for ex in tiny_examples]
+    again = FramingClassifier.load(trained.save(tmp_path / "model"))
+    np.testing.assert_allclose(
+        again.predict_proba(texts).frames, trained.predict_proba(texts).frames, atol=1e-6
+    )
+
+
+def test_zeroshot_pseudo_positives_are_the_texts_nearest_the_description():
+    from framing.models.zeroshot import self_trained_heads
+
+    rng = np.random.default_rng(0)
+    prototype = np.eye(8)[0]
+    X = rng.normal(size=(200, 8)) * 0.3
+    X[:20, 0] += 2.0  # 20 texts lie towards the description
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    weight, bias = self_trained_heads(X, prototype[None], rounds=2, share=0.1)
+    scores = X @ weight[0] + bias[0]
+    assert set(np.argsort(-scores)[:20]) == set(range(20))
+    assert weight[0][0] > np.abs(weight[0][1:]).max()
+
+
+def test_zeroshot_refuses_a_pseudo_share_out_of_range(schema, _tiny_transformer):
+    model = {"base": str(_tiny_transformer), "pseudo_share": 0.7}
+    with pytest.raises(ConfigError, match="pseudo_share"):
+        FramingClassifier.zero_shot(schema, model=model)

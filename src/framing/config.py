@@ -166,6 +166,8 @@ class ZeroshotModelConfig(BaseModel):
     base: str = Field("default", min_length=1)
     max_length: Int = Field(128, ge=8, le=512)
     batch_size: Int = Field(64, ge=1)
+    self_training: Int = Field(3, ge=0, le=20)  # rounds on pseudo-labels of the texts; 0: cosine
+    pseudo_share: Float = Field(0.1, gt=0, lt=0.5, allow_inf_nan=False)  # top share = positives
 
 
 ModelConfig = Annotated[

@@ -1,11 +1,14 @@
-"""Zero-shot frames: the cosine between a sentence and its frame's description, mapped to a
+"""Zero-shot frames: how close a sentence is to its frame's description, mapped to a
 probability. No example of a frame is needed to score it.
 
-Each frame's prototype is the mean embedding of its definition and seed phrases. Cosines are
-put on one scale per frame by their mean and spread over the texts given to `fit` (labels are
-not used for that). A logistic map then turns the scaled cosine into a probability, with its
-0.5 point at the cut that gives the best F1; the map of each frame is fitted on the labels of
-the *other* frames only (leave one frame out), so no frame ever sees its own labels. Without
+Each frame's prototype is the mean embedding of its definition and seed phrases. Given texts
+(labels unused), `fit` self-trains each frame's score on them: the texts closest to the
+prototype (after centring on their mean) become pseudo-positives, the rest pseudo-negatives,
+and a logistic regression on the embeddings ranks them again, for `self_training` rounds.
+Scores are put on one scale per frame by their mean and spread over the same texts. A
+logistic map then turns the scaled score into a probability, with its 0.5 point at the cut
+that gives the best F1; the map of each frame is fitted on the labels of the *other* frames
+only (leave one frame out), so no frame ever sees its own labels. Without
 labelled frames the map is a fixed default. Stance toward a target is a rough template rule
 (favor and against phrasings of the target, softmax against a fixed 'none' level).
 """
@@ -36,6 +39,8 @@ from framing.models.torch_common import pick_device, target_text
 DEFAULT_RAW = (20.0, 0.35)
 DEFAULT_SCALED = (2.0, 2.0)
 MIN_TEXTS_TO_SCALE = 20
+# Self-training's regularisation, chosen on UN dev with the rounds and share (docs/benchmarks.md).
+SELF_TRAINING_C = 0.1
 STANCE_TEMPERATURE = 0.05
 STANCE_NONE_LEVEL = 0.35
 
@@ -86,6 +91,32 @@ def fit_map(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return max(float(model.coef_[0, 0]), 1e-3), best_f1_cut(z, y)
 
 
+def self_trained_heads(
+    X: np.ndarray, prototypes: np.ndarray, rounds: int, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, a linear score (weights, bias) learnt from the texts X alone: first rank by
+    the cosine to the prototype with both centred on the texts' mean, then, each round, fit a
+    balanced logistic regression with the top `share` as positives and rank by it."""
+    from sklearn.linear_model import LogisticRegression
+
+    centre = X.mean(0)
+    centred = X - centre
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    positives = max(int(share * len(X)), 2)
+    weights, bias = np.zeros_like(prototypes), np.zeros(len(prototypes))
+    for j, prototype in enumerate(prototypes):
+        direction = prototype - centre
+        scores = centred @ (direction / max(float(np.linalg.norm(direction)), 1e-12))
+        for _ in range(rounds):
+            pseudo = np.zeros(len(X), dtype=int)
+            pseudo[np.argsort(-scores, kind="stable")[:positives]] = 1
+            model = LogisticRegression(C=SELF_TRAINING_C, class_weight="balanced", max_iter=2000)
+            model.fit(X, pseudo)
+            scores = model.decision_function(X)
+            weights[j], bias[j] = model.coef_[0], model.intercept_[0]
+    return weights, bias
+
+
 def _frame_labels(examples: Sequence[Example], schema: LabelSchema) -> tuple[np.ndarray, list]:
     """Rows labelled for frames and their (rows, n_frames) 0/1 matrix; frames with both classes."""
     rows = np.array([i for i, ex in enumerate(examples) if ex.frames is not None], dtype=int)
@@ -95,7 +126,8 @@ def _frame_labels(examples: Sequence[Example], schema: LabelSchema) -> tuple[np.
 
 
 class ZeroshotBackend:
-    """Frame prototypes from the schema's descriptions, a cosine-to-probability map per frame."""
+    """Frame prototypes from the schema's descriptions, self-trained on the texts given to
+    `fit`, and a score-to-probability map per frame."""
 
     kind = "zeroshot"
     reads_pairs = False
@@ -138,16 +170,21 @@ class ZeroshotBackend:
         show_progress: bool = False,
         score_dev: Callable[[Any], dict[str, float]] | None = None,
     ) -> Iterator[EpochInfo]:
-        """Build prototypes; scale cosines on the texts; fit each frame's map on the others."""
+        """Build prototypes; self-train and scale the scores on the texts; fit each frame's
+        map on the other frames' labels."""
         start = time.perf_counter()
         tensors = self._prototypes()
         n_frames = len(self.schema.frames)
-        cos = np.zeros((0, n_frames), np.float32)
+        X = np.zeros((0, tensors["frame.prototype"].shape[1]), np.float32)
         if train:
-            texts = [ex.text for ex in train]
-            X = self._encoder().encode(texts, self.batch_size, show_progress)
-            cos = X @ tensors["frame.prototype"].T
-        scaled = len(cos) >= MIN_TEXTS_TO_SCALE
+            X = self._encoder().encode([ex.text for ex in train], self.batch_size, show_progress)
+        scaled = len(X) >= MIN_TEXTS_TO_SCALE
+        weight, bias = tensors["frame.prototype"], np.zeros(n_frames)
+        self_trained = scaled and self.config.self_training > 0
+        if self_trained:
+            rounds, share = self.config.self_training, self.config.pseudo_share
+            weight, bias = self_trained_heads(X, weight, rounds, share)
+        cos = X @ weight.T + bias
         mu = cos.mean(0) if scaled else np.zeros(n_frames)
         sd = np.maximum(cos.std(0), 1e-6) if scaled else np.ones(n_frames)
         z = (cos - mu) / sd
@@ -162,9 +199,14 @@ class ZeroshotBackend:
             else:
                 slope[j], cut[j] = DEFAULT_SCALED if scaled else DEFAULT_RAW
             calibrated_on[frame] = [self.schema.frames[k] for k in others]
-        tensors.update({"frame.mu": mu, "frame.sd": sd, "frame.slope": slope, "frame.cut": cut})
+        tensors.update({"frame.weight": weight, "frame.bias": bias, "frame.mu": mu, "frame.sd": sd})
+        tensors.update({"frame.slope": slope, "frame.cut": cut})
         self.tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-        self.meta = {"scaled": bool(scaled), "calibrated_on": calibrated_on}
+        self.meta = {
+            "scaled": bool(scaled),
+            "self_trained": bool(self_trained),
+            "calibrated_on": calibrated_on,
+        }
         scores = score_dev(self) if score_dev is not None and dev else {}
         yield EpochInfo(1, 1, None, time.perf_counter() - start, scores)
 
@@ -176,11 +218,14 @@ class ZeroshotBackend:
         show_progress: bool = False,
         targets: Sequence[str] | None = None,
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Frame probabilities from scaled cosines; a template stance distribution per target."""
+        """Frame probabilities from scaled scores; a template stance distribution per target."""
         assert self.tensors is not None
         t = self.tensors
         X = self._encoder().encode(list(texts), batch_size or self.batch_size, show_progress)
-        z = (X @ t["frame.prototype"].T - t["frame.mu"]) / t["frame.sd"]
+        # Folders saved before self-training score by the prototype's cosine.
+        weight = t.get("frame.weight", t["frame.prototype"])
+        bias = t.get("frame.bias", np.zeros(len(weight), np.float32))
+        z = (X @ weight.T + bias - t["frame.mu"]) / t["frame.sd"]
         frames = _sigmoid(t["frame.slope"] * (z - t["frame.cut"]))
         stance = {}
         for k, target in enumerate(self.schema.targets):

@@ -304,3 +304,17 @@ def test_cli_agreement_and_annotate_export(tmp_path):
         runner.invoke(app, ["annotate-export", str(project), "--output", str(out)])
     )
     assert "already exists" in line
+
+
+def test_cli_progress_bars_only_on_a_terminal(trained, tmp_path, monkeypatch):
+    import sys
+
+    from framing import cli
+
+    _, model = trained
+    result = runner.invoke(app, ["predict", model, "-"], input="One.\nTwo.\n")
+    assert result.exit_code == 0, result.output
+    assert "predicting" not in result.output  # not a terminal: no bar lines in a log
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli._bars(quiet=False) is True
+    assert cli._bars(quiet=True) is False

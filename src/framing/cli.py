@@ -85,6 +85,11 @@ def _friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _bars(quiet: bool) -> bool:
+    """Progress bars unless --quiet, and only on a terminal (a log file gets no bar lines)."""
+    return not quiet and sys.stderr.isatty()
+
+
 def _setup_logging(quiet: bool) -> None:
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -107,7 +112,7 @@ def train_cmd(
     _setup_logging(quiet)
     overrides = list(set_) + ([f"train.device={device}"] if device else [])
     cfg = load_config(config, overrides)
-    result = train(cfg, output=output, show_progress=not quiet, argv=sys.argv)
+    result = train(cfg, output=output, show_progress=_bars(quiet), argv=sys.argv)
     typer.echo(f"best model: {result.best_model}")
     typer.echo(str(result.run_dir))
 
@@ -147,7 +152,7 @@ def evaluate_cmd(
     """Evaluate a saved model on a labelled set: metrics with CIs, calibration, predictions."""
     _setup_logging(quiet)
     result = evaluate_model(
-        model, data, name=name, output=output, bootstrap=bootstrap, show_progress=not quiet
+        model, data, name=name, output=output, bootstrap=bootstrap, show_progress=_bars(quiet)
     )
     typer.echo(
         json.dumps({"macro_f1": result.metrics.get("macro_f1"), "output": str(result.output)})
@@ -182,7 +187,7 @@ def predict_cmd(
         text_field=text_field,
         targets=target or None,
         batch_size=batch_size,
-        show_progress=not quiet,
+        show_progress=_bars(quiet),
         articles=articles,
         on_other_language=on_other_language,
     )
@@ -222,7 +227,7 @@ def score_cmd(
         segment=segment,
         shard_size=shard_size,
         options=options,
-        show_progress=not quiet,
+        show_progress=_bars(quiet),
     )
     typer.echo(
         f"{result.n_rows} sentences in {result.n_shards} shards ({result.n_scored} scored now, "
@@ -260,7 +265,7 @@ def compare_cmd(
     error, with bootstrap CIs: writes estimates.csv, report.md and report.html."""
     _setup_logging(quiet)
     overrides = _compare_overrides(set_, model, from_, to)
-    result = compare(load_compare_config(config, overrides), output, show_progress=not quiet)
+    result = compare(load_compare_config(config, overrides), output, show_progress=_bars(quiet))
     typer.echo(str(result.output_dir))
 
 

@@ -1,4 +1,5 @@
-"""`finetune` options that change the network: `layers` keeps the base's first N layers."""
+"""`finetune` options: `layers` keeps the base's first N layers; `train.group_by_length` batches
+sentences of similar length."""
 
 from __future__ import annotations
 
@@ -52,3 +53,49 @@ def test_finetune_layers_must_be_positive(schema, _tiny_transformer):
     params = {**model_params("finetune", _tiny_transformer), "layers": 0}
     with pytest.raises(ConfigError, match="layers"):
         FramingClassifier("finetune", schema=schema, model=params).fit([])
+
+
+@pytest.mark.parametrize("stance_input", ["one_pass", "pair"])
+def test_group_by_length_batches_cover_the_same_rows_with_less_padding(
+    tiny_examples, schema, _tiny_transformer, stance_input
+):
+    import random
+
+    params = {**model_params("finetune", _tiny_transformer), "stance_input": stance_input}
+    train = {**FAST_TRAIN, "batch_size": 4}
+    plain = FramingClassifier("finetune", schema=schema, model=params, train=train)
+    grouped = FramingClassifier(
+        "finetune", schema=schema, model=params, train={**train, "group_by_length": True}
+    )
+    plain.fit(tiny_examples[:24], dev=tiny_examples[24:])
+    grouped.fit(tiny_examples[:24], dev=tiny_examples[24:])
+    a = plain.backend_._steps(tiny_examples[:24], random.Random(1))
+    b = grouped.backend_._steps(tiny_examples[:24], random.Random(1))
+    assert plain.backend_.lengths is None
+    lengths = grouped.backend_.lengths
+    assert len(lengths) == 24
+
+    def covered(steps, task):
+        return sorted(
+            (i, t)
+            for kind, rows, targets in steps
+            if kind == task
+            for i, t in zip(rows, targets or [None] * len(rows))
+        )
+
+    assert len(a) == len(b)
+    for task in {kind for kind, _, _ in a}:
+        assert covered(a, task) == covered(b, task)
+
+    def padded(steps):
+        return sum(len(rows) * int(lengths[rows].max()) for _, rows, _ in steps)
+
+    assert padded(b) < padded(a)
+
+
+def test_group_by_length_must_be_a_boolean(schema, _tiny_transformer):
+    params = model_params("finetune", _tiny_transformer)
+    with pytest.raises(ConfigError, match="group_by_length"):
+        FramingClassifier(
+            "finetune", schema=schema, model=params, train={"group_by_length": "often"}
+        ).fit([])

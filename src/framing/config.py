@@ -188,6 +188,7 @@ class TrainConfig(BaseModel):
     seed: Seed = 13
     epochs: Int = Field(3, ge=1)
     batch_size: Int = Field(16, ge=1)
+    group_by_length: bool = False  # finetune: batches of similar length (less padding, faster)
     lr: Float = Field(3e-5, gt=0, allow_inf_nan=False)
     weight_decay: Float = Field(0.01, ge=0, allow_inf_nan=False)
     warmup_ratio: Float = Field(0.1, ge=0, lt=1, allow_inf_nan=False)

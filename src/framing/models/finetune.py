@@ -30,6 +30,7 @@ from framing.models.base import EarlyStopping, EpochInfo
 from framing.models.bases import resolve_base
 from framing.models.losses import IGNORE, frame_loss, loss_weights, soft_part, target_loss
 from framing.models.torch_common import (
+    length_grouped,
     length_sorted_batches,
     load_encoder,
     mean_pool,
@@ -37,6 +38,7 @@ from framing.models.torch_common import (
     progress,
     seed_everything,
     target_text,
+    token_lengths,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ class FinetuneBackend:
         self.net: Any = None
         self.tokenizer: Any = None
         self.device = "cpu"
+        self.lengths: np.ndarray | None = None  # training sentences' token counts, when grouped
 
     def _setup(self, path: Path) -> None:
         from transformers import AutoTokenizer
@@ -161,7 +164,6 @@ class FinetuneBackend:
     ) -> list[tuple[str, list[int], list[str] | None]]:
         """One epoch of batches, mixed: sentence batches ("sentence": frames and the per-target
         heads in one pass, or "frames" alone for a pair-only model) and pair batches."""
-        size = self.train.batch_size
         one_pass = self.stance_input != "pair"
         rows = [
             i
@@ -181,14 +183,31 @@ class FinetuneBackend:
             pairs = []
         rng.shuffle(rows)
         rng.shuffle(pairs)
-        steps: list[tuple[str, list[int], list[str] | None]] = []
-        for s in range(0, len(rows), size):
-            steps.append(("sentence" if one_pass else "frames", rows[s : s + size], None))
-        for s in range(0, len(pairs), size):
-            chunk = pairs[s : s + size]
+        task = "sentence" if one_pass else "frames"
+        steps: list[tuple[str, list[int], list[str] | None]] = [
+            (task, batch, None) for batch in self._batches(rows, self.lengths)
+        ]
+        # Pairs are grouped by their sentence's length (targets are a few tokens each).
+        pair_lengths = None if self.lengths is None else self.lengths[[i for i, _ in pairs]]
+        for batch in self._batches(list(range(len(pairs))), pair_lengths):
+            chunk = [pairs[k] for k in batch]
             steps.append(("stance", [i for i, _ in chunk], [t for _, t in chunk]))
         rng.shuffle(steps)
         return steps
+
+    def _batches(self, order: list[int], lengths: np.ndarray | None) -> list[list[int]]:
+        """Consecutive batches of the shuffled order, or length-grouped ones when the
+        training sentences' token lengths are known (`train.group_by_length`)."""
+        size = self.train.batch_size
+        if lengths is None:
+            return [order[s : s + size] for s in range(0, len(order), size)]
+        return length_grouped(order, lengths, size)
+
+    def _token_lengths(self, train: Sequence[Example]) -> np.ndarray | None:
+        """The training sentences' token counts when batches are grouped by length, else None."""
+        if not self.train.group_by_length:
+            return None
+        return token_lengths(self.tokenizer, [ex.text for ex in train], self.max_length)
 
     def _optimizer(self, train: Sequence[Example]) -> tuple[Any, Any, list[Any]]:
         """AdamW over the trainable parameters and a linear warm-up/decay schedule."""
@@ -256,6 +275,7 @@ class FinetuneBackend:
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self._setup(resolve_base(self.base))
+        self.lengths = self._token_lengths(train)
         optimizer, scheduler, params = self._optimizer(train)
         pos_weight, class_weight = loss_weights(train, self.schema, self.device)
         losses = (

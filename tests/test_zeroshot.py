@@ -118,13 +118,17 @@ def test_zeroshot_self_trains_on_the_texts_without_their_labels(
     assert plain.backend_.meta["self_trained"] is False
     t, p = trained.backend_.tensors, plain.backend_.tensors
     np.testing.assert_allclose(p["frame.weight"], p["frame.prototype"])  # 0 rounds: the cosine
+    texts = [ex.text for ex in tiny_examples]
+    cosine = plain.predict_proba(texts).frames
+    for key in ("frame.weight", "frame.bias"):  # a folder saved before self-training
+        del p[key]
+    np.testing.assert_allclose(plain.predict_proba(texts).frames, cosine, atol=1e-6)
     assert not np.allclose(t["frame.weight"], t["frame.prototype"], atol=1e-3)
     # The heads come from the texts alone: the same texts without labels give the same heads.
     bare = [{"id": ex.id, "text": ex.text} for ex in tiny_examples]
     unlabelled = FramingClassifier.zero_shot(schema, bare, model=model).backend_.tensors
     np.testing.assert_allclose(unlabelled["frame.weight"], t["frame.weight"], atol=1e-6)
     np.testing.assert_allclose(unlabelled["frame.bias"], t["frame.bias"], atol=1e-6)
-    texts = [ex.text for ex in tiny_examples]
     again = FramingClassifier.load(trained.save(tmp_path / "model"))
     np.testing.assert_allclose(
         again.predict_proba(texts).frames, trained.predict_proba(texts).frames, atol=1e-6

@@ -60,6 +60,10 @@ def test_data_frames_only_and_unlabelled(tmp_path, schema):
         ('{"id": "a", "text": ', "line 2: not valid JSON"),
         ('["a", "b"]', "line 2: expected a JSON object"),
         ('{"id": "first", "text": "dup"}', "line 2: duplicate id 'first' (first seen on line 1)"),
+        (  # a control character in the id stays on one line (found by tests/test_fuzz.py)
+            '{"id": "b", "text": "x"}\n{"id": "0\\r", "text": "a"}\n{"id": "0\\r", "text": "b"}',
+            "line 4: duplicate id '0\\r' (first seen on line 3)",
+        ),
         ('{"id": "a", "text": 5.5, "source": {"x": 1}}', "line 2: field 'source' must be a string"),
     ],
 )

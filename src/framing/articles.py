@@ -221,7 +221,7 @@ def read_saved_dataset(path: Path, fields: Mapping[str, str]) -> list[Example]:
         example = parse_record(record, where)
         if example.id in seen:
             first = seen[example.id]
-            raise DataError(f"{where}: duplicate id '{example.id}' (first in row {first})")
+            raise DataError(f"{where}: duplicate id {example.id!r} (first in row {first})")
         seen[example.id] = i
         examples.append(example)
     if not examples:

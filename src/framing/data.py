@@ -273,7 +273,7 @@ def read_examples(
         example = parse_record(raw, where, schema)
         if example.id in seen:
             raise DataError(
-                f"{where}: duplicate id '{example.id}' (first seen on line {seen[example.id]})"
+                f"{where}: duplicate id {example.id!r} (first seen on line {seen[example.id]})"
             )
         seen[example.id] = line_no
         examples.append(example)

@@ -153,3 +153,16 @@ def test_zeroshot_refuses_a_pseudo_share_out_of_range(schema, _tiny_transformer)
     model = {"base": str(_tiny_transformer), "pseudo_share": 0.7}
     with pytest.raises(ConfigError, match="pseudo_share"):
         FramingClassifier.zero_shot(schema, model=model)
+
+
+def test_zeroshot_without_labels_maps_by_the_self_trained_heads_own_probability(
+    tiny_examples, schema, _tiny_transformer
+):
+    bare = [{"id": ex.id, "text": ex.text} for ex in tiny_examples]
+    model = {"base": str(_tiny_transformer), "pseudo_share": 0.2}
+    clf = FramingClassifier.zero_shot(schema, bare, model=model)
+    t = clf.backend_.tensors
+    texts = [ex.text for ex in tiny_examples]
+    X = clf.backend_._encoder().encode(texts)
+    own = 1.0 / (1.0 + np.exp(-(X @ t["frame.weight"].T + t["frame.bias"])))
+    np.testing.assert_allclose(clf.predict_proba(texts).frames, own, atol=1e-4)

@@ -9,7 +9,8 @@ Scores are put on one scale per frame by their mean and spread over the same tex
 logistic map then turns the scaled score into a probability, with its 0.5 point at the cut
 that gives the best F1; the map of each frame is fitted on the labels of the *other* frames
 only (leave one frame out), so no frame ever sees its own labels. Without
-labelled frames the map is a fixed default. Stance toward a target is a rough template rule
+labelled frames the map is the self-trained head's own probability, or, with no texts to
+self-train on, a fixed default. Stance toward a target is a rough template rule
 (favor and against phrasings of the target, softmax against a fixed 'none' level).
 """
 
@@ -33,7 +34,8 @@ from framing.models.bases import resolve_base
 from framing.models.encoder import SentenceEncoder
 from framing.models.torch_common import pick_device, target_text
 
-# Default map when no labelled frame exists: raw cosine (no texts) or scaled cosine (texts).
+# Default map when no labelled frame exists: raw cosine (no texts) or scaled cosine (texts,
+# `self_training: 0`); a self-trained head maps by its own probability.
 # Measured on MiniLM and the shipped corpus (docs/benchmarks.md): sentences of a frame sit near
 # cosine 0.35 from its definition, and about 2 spreads above the mean of all sentences.
 DEFAULT_RAW = (20.0, 0.35)
@@ -196,6 +198,8 @@ class ZeroshotBackend:
             if others:
                 scores, labels = z[rows][:, others].ravel(), y[:, others].ravel()
                 slope[j], cut[j] = fit_map(scores, labels)
+            elif self_trained:  # the head's own 0.5 point: score 0 (chosen on UN dev)
+                slope[j], cut[j] = sd[j], -mu[j] / sd[j]
             else:
                 slope[j], cut[j] = DEFAULT_SCALED if scaled else DEFAULT_RAW
             calibrated_on[frame] = [self.schema.frames[k] for k in others]

@@ -186,10 +186,10 @@ class ZeroshotBackend:
         if self_trained:
             rounds, share = self.config.self_training, self.config.pseudo_share
             weight, bias = self_trained_heads(X, weight, rounds, share)
-        cos = X @ weight.T + bias
-        mu = cos.mean(0) if scaled else np.zeros(n_frames)
-        sd = np.maximum(cos.std(0), 1e-6) if scaled else np.ones(n_frames)
-        z = (cos - mu) / sd
+        raw = X @ weight.T + bias  # the cosine, or the self-trained head's score
+        mu = raw.mean(0) if scaled else np.zeros(n_frames)
+        sd = np.maximum(raw.std(0), 1e-6) if scaled else np.ones(n_frames)
+        z = (raw - mu) / sd
         (rows, y), usable = _frame_labels(train, self.schema)
         slope, cut = np.zeros(n_frames), np.zeros(n_frames)
         calibrated_on: dict[str, list[str]] = {}

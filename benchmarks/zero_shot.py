@@ -109,7 +109,10 @@ def main() -> None:
             train,
             {"self_training": 0},
         ),
-        "description, self-trained on UN train texts (no labels), default map": (unlabelled, {}),
+        "description, self-trained on UN train texts (no labels), the head's own probability": (
+            unlabelled,
+            {},
+        ),
         "description, self-trained, map fitted on the other three frames (UN train)": (train, {}),
     }
     for name, (examples, options) in settings.items():

@@ -55,7 +55,7 @@ def test_finetune_layers_must_be_positive(schema, _tiny_transformer):
         FramingClassifier("finetune", schema=schema, model=params).fit([])
 
 
-@pytest.mark.parametrize("stance_input", ["one_pass", "pair"])
+@pytest.mark.parametrize("stance_input", ["one_pass", "pair", "both"])
 def test_group_by_length_batches_cover_the_same_rows_with_less_padding(
     tiny_examples, schema, _tiny_transformer, stance_input
 ):

@@ -87,7 +87,8 @@ def _friendly(func: F) -> F:
 
 def _bars(quiet: bool) -> bool:
     """Progress bars unless --quiet, and only on a terminal (a log file gets no bar lines)."""
-    return not quiet and sys.stderr.isatty()
+    stream = sys.stderr
+    return not quiet and stream is not None and stream.isatty()
 
 
 def _setup_logging(quiet: bool) -> None:

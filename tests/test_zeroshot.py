@@ -165,3 +165,26 @@ def test_zeroshot_without_labels_maps_by_the_self_trained_heads_own_probability(
     X = clf.backend_._encoder().encode(texts)
     own = 1.0 / (1.0 + np.exp(-(X @ t["frame.weight"].T + t["frame.bias"])))
     np.testing.assert_allclose(clf.predict_proba(texts).frames, own, atol=1e-4)
+
+
+def test_zeroshot_folder_saved_before_self_training_loads_as_the_cosine(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    from safetensors.numpy import load_file, save_file
+
+    from framing.config import TrainConfig, ZeroshotModelConfig
+    from framing.modelfolder import HEADS
+    from framing.models.zeroshot import ZeroshotBackend
+
+    model = {"base": str(_tiny_transformer), "self_training": 0}
+    clf = FramingClassifier.zero_shot(schema, tiny_examples, model=model)
+    folder = clf.save(tmp_path / "model")
+    texts = [ex.text for ex in tiny_examples]
+    heads = load_file(str(folder / HEADS))
+    old = {k: v for k, v in heads.items() if k not in ("frame.weight", "frame.bias")}
+    save_file(old, str(folder / HEADS))  # the tensors a folder of the earlier version holds
+    config = ZeroshotModelConfig(kind="zeroshot")  # its framing.json had no self_training key
+    backend = ZeroshotBackend.load(folder, schema, config, TrainConfig())
+    assert backend.params()["self_training"] == 0
+    frames, _ = backend.predict_proba(texts)
+    np.testing.assert_allclose(frames, clf.predict_proba(texts, calibrated=False).frames, atol=1e-6)

@@ -271,7 +271,11 @@ class ZeroshotBackend:
         """Rebuild from a model folder (the encoder is read from the folder itself)."""
         from safetensors.numpy import load_file
 
-        backend = cls(schema, config.model_copy(update={"base": str(path)}), train)
-        backend.tensors = load_file(str(path / HEADS))
+        tensors = load_file(str(path / HEADS))
+        update: dict[str, Any] = {"base": str(path)}
+        if "frame.weight" not in tensors:  # saved before self-training: the cosine, 0 rounds
+            update["self_training"] = 0
+        backend = cls(schema, config.model_copy(update=update), train)
+        backend.tensors = tensors
         backend.meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))
         return backend

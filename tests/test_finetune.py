@@ -62,7 +62,7 @@ def test_group_by_length_batches_cover_the_same_rows_with_less_padding(
     import random
 
     params = {**model_params("finetune", _tiny_transformer), "stance_input": stance_input}
-    train = {**FAST_TRAIN, "batch_size": 4}
+    train = {**FAST_TRAIN, "batch_size": 4, "epochs": 1, "max_steps": 1}  # only the batches matter
     plain = FramingClassifier("finetune", schema=schema, model=params, train=train)
     grouped = FramingClassifier(
         "finetune", schema=schema, model=params, train={**train, "group_by_length": True}

@@ -119,10 +119,6 @@ def test_zeroshot_self_trains_on_the_texts_without_their_labels(
     t, p = trained.backend_.tensors, plain.backend_.tensors
     np.testing.assert_allclose(p["frame.weight"], p["frame.prototype"])  # 0 rounds: the cosine
     texts = [ex.text for ex in tiny_examples]
-    cosine = plain.predict_proba(texts).frames
-    for key in ("frame.weight", "frame.bias"):  # a folder saved before self-training
-        del p[key]
-    np.testing.assert_allclose(plain.predict_proba(texts).frames, cosine, atol=1e-6)
     # The heads come from the texts alone: the same texts without labels give the same heads.
     bare = [{"id": ex.id, "text": ex.text} for ex in tiny_examples]
     unlabelled = FramingClassifier.zero_shot(schema, bare, model=model).backend_.tensors

@@ -227,10 +227,7 @@ class ZeroshotBackend:
         assert self.tensors is not None
         t = self.tensors
         X = self._encoder().encode(list(texts), batch_size or self.batch_size, show_progress)
-        # Folders saved before self-training score by the prototype's cosine.
-        weight = t.get("frame.weight", t["frame.prototype"])
-        bias = t.get("frame.bias", np.zeros(len(weight), np.float32))
-        z = (X @ weight.T + bias - t["frame.mu"]) / t["frame.sd"]
+        z = (X @ t["frame.weight"].T + t["frame.bias"] - t["frame.mu"]) / t["frame.sd"]
         frames = _sigmoid(t["frame.slope"] * (z - t["frame.cut"]))
         stance = {}
         for k, target in enumerate(self.schema.targets):
@@ -275,6 +272,8 @@ class ZeroshotBackend:
         update: dict[str, Any] = {"base": str(path)}
         if "frame.weight" not in tensors:  # saved before self-training: the cosine, 0 rounds
             update["self_training"] = 0
+            tensors["frame.weight"] = tensors["frame.prototype"]
+            tensors["frame.bias"] = np.zeros(len(tensors["frame.prototype"]), np.float32)
         backend = cls(schema, config.model_copy(update=update), train)
         backend.tensors = tensors
         backend.meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))

@@ -2,7 +2,8 @@
 alone, with the map from score to probability fitted (a) on nothing (the fixed default) and
 (b) on the UN training labels of the *other three* frames (leave one frame out: no frame sees
 its own labels). The training texts also set each frame's score scale and, unless
-`self_training: 0`, the self-trained score itself (no labels used for either).
+`self_training: 0`, the self-trained score itself (no labels used for either), on the embeddings
+and (`word_weight`) the texts' tf-idf words, or on the embeddings alone (`word_weight: 0`).
 
 Usage:
     python benchmarks/zero_shot.py [--base default|all-mpnet-base-v2|PATH]
@@ -109,6 +110,8 @@ def main() -> None:
             train,
             {"self_training": 0},
         ),
+        "description, self-trained on the embeddings alone (word_weight 0, no labels), the "
+        "head's own probability": (unlabelled, {"word_weight": 0.0}),
         "description, self-trained on UN train texts (no labels), the head's own probability": (
             unlabelled,
             {},

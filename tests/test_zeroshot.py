@@ -9,6 +9,7 @@ import pytest
 from framing import FramingClassifier
 from framing.errors import ConfigError
 from framing.labels import LabelSchema, load_schema
+from framing.modelfolder import VOCAB
 from framing.models.zeroshot import best_f1_cut, frame_descriptions
 
 
@@ -23,6 +24,7 @@ def test_zeroshot_predicts_from_descriptions_and_reloads(schema, tmp_path, _tiny
     assert clf.backend_.meta == {
         "scaled": False,
         "self_trained": False,  # no texts to self-train on: the prototype's cosine
+        "word_view": False,
         "calibrated_on": {f: [] for f in schema.frames},
     }
     loaded = FramingClassifier.load(clf.save(tmp_path / "model"))
@@ -124,24 +126,54 @@ def test_zeroshot_self_trains_on_the_texts_without_their_labels(
     unlabelled = FramingClassifier.zero_shot(schema, bare, model=model).backend_.tensors
     np.testing.assert_allclose(unlabelled["frame.weight"], t["frame.weight"], atol=1e-6)
     np.testing.assert_allclose(unlabelled["frame.bias"], t["frame.bias"], atol=1e-6)
-    again = FramingClassifier.load(trained.save(tmp_path / "model"))
+    np.testing.assert_allclose(unlabelled["word.weight"], t["word.weight"], atol=1e-6)
+    assert trained.backend_.meta["word_view"] is True
+    folder = trained.save(tmp_path / "model")
+    assert (folder / VOCAB).is_file()
+    again = FramingClassifier.load(folder)
     np.testing.assert_allclose(
         again.predict_proba(texts).frames, trained.predict_proba(texts).frames, atol=1e-6
     )
 
 
 def test_zeroshot_pseudo_positives_are_the_texts_nearest_the_description():
-    from framing.models.zeroshot import self_trained_heads
+    from framing.models.zeroshot import first_ranking, self_trained_heads
 
     rng = np.random.default_rng(0)
     prototype = np.eye(8)[0]
     X = rng.normal(size=(200, 8)) * 0.3
     X[:20, 0] += 2.0  # 20 texts lie towards the description
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    weight, bias = self_trained_heads(X, prototype[None], rounds=2, share=0.1)
+    start = first_ranking(X, prototype[None], None, 0.0)
+    heads = self_trained_heads(X, None, start, rounds=2, share=0.1, word_weight=0.3)
+    weight, bias = heads["frame.weight"], heads["frame.bias"]
     scores = X @ weight[0] + bias[0]
     assert set(np.argsort(-scores)[:20]) == set(range(20))
     assert weight[0][0] > np.abs(weight[0][1:]).max()
+    assert heads["word.weight"].shape == (1, 0)  # no words given: the embeddings alone
+
+
+def test_zeroshot_word_view_finds_texts_sharing_the_descriptions_words():
+    """Embeddings that say nothing, words that do: the word view ranks the 20 texts that use
+    the description's word first, and its head weighs that word most."""
+    from scipy.sparse import csr_matrix
+
+    from framing.models.zeroshot import first_ranking, self_trained_heads
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8))
+    words = rng.random((200, 30)) * (rng.random((200, 30)) < 0.1)
+    words[:, 0] = 0.0
+    words[:20, 0] = 1.0  # word 0, the description's, is in 20 texts
+    words = csr_matrix(words)
+    lexical = words @ np.eye(30)[[0]].T
+    start = first_ranking(X, np.eye(8)[[0]], lexical, word_weight=0.9)
+    assert set(np.argsort(-start[:, 0])[:20]) == set(range(20))
+    heads = self_trained_heads(X, words, start, rounds=2, share=0.1, word_weight=0.5)
+    scores = X @ heads["frame.weight"][0] + heads["frame.bias"][0]
+    scores = scores + words @ heads["word.weight"][0] + heads["word.bias"][0]
+    assert set(np.argsort(-scores)[:20]) == set(range(20))
+    assert np.argmax(heads["word.weight"][0]) == 0
 
 
 def test_zeroshot_refuses_a_pseudo_share_out_of_range(schema, _tiny_transformer):
@@ -159,7 +191,10 @@ def test_zeroshot_without_labels_maps_by_the_self_trained_heads_own_probability(
     t = clf.backend_.tensors
     texts = [ex.text for ex in tiny_examples]
     X = clf.backend_._encoder().encode(texts)
-    own = 1.0 / (1.0 + np.exp(-(X @ t["frame.weight"].T + t["frame.bias"])))
+    assert clf.backend_.meta["word_view"] is True
+    words = clf.backend_.words.transform(texts)
+    score = X @ t["frame.weight"].T + t["frame.bias"] + words @ t["word.weight"].T + t["word.bias"]
+    own = 1.0 / (1.0 + np.exp(-score))
     np.testing.assert_allclose(clf.predict_proba(texts).frames, own, atol=1e-4)
 
 
@@ -184,3 +219,46 @@ def test_zeroshot_folder_saved_before_self_training_loads_as_the_cosine(
     assert backend.params()["self_training"] == 0
     frames, _ = backend.predict_proba(texts)
     np.testing.assert_allclose(frames, clf.predict_proba(texts, calibrated=False).frames, atol=1e-6)
+
+
+def test_zeroshot_folder_saved_before_the_word_view_scores_by_the_embeddings(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    import json
+
+    from safetensors.numpy import load_file, save_file
+
+    from framing.config import TrainConfig, ZeroshotModelConfig
+    from framing.modelfolder import HEADS, HEADS_META
+    from framing.models.zeroshot import ZeroshotBackend
+
+    model = {"base": str(_tiny_transformer), "pseudo_share": 0.2}
+    clf = FramingClassifier.zero_shot(schema, tiny_examples, model=model)
+    folder = clf.save(tmp_path / "model")
+    heads = load_file(str(folder / HEADS))
+    save_file({k: v for k, v in heads.items() if not k.startswith("word.")}, str(folder / HEADS))
+    (folder / VOCAB).unlink()
+    meta = json.loads((folder / HEADS_META).read_text())
+    del meta["word_view"]  # the files a folder of the earlier version holds
+    (folder / HEADS_META).write_text(json.dumps(meta))
+    backend = ZeroshotBackend.load(
+        folder, schema, ZeroshotModelConfig(kind="zeroshot"), TrainConfig()
+    )
+    assert backend.params()["word_weight"] == 0.0 and backend.words is None
+    texts = [ex.text for ex in tiny_examples]
+    X = backend._encoder().encode(texts)
+    t = backend.tensors
+    z = (X @ t["frame.weight"].T + t["frame.bias"] - t["frame.mu"]) / t["frame.sd"]
+    expected = 1.0 / (1.0 + np.exp(-t["frame.slope"] * (z - t["frame.cut"])))
+    np.testing.assert_allclose(backend.predict_proba(texts)[0], expected, atol=1e-5)
+
+
+def test_zeroshot_texts_sharing_no_word_self_train_on_the_embeddings_alone(
+    schema, _tiny_transformer
+):
+    texts = [{"id": f"t{i}", "text": f"word{i} thing{i}"} for i in range(25)]
+    clf = FramingClassifier.zero_shot(schema, texts, model={"base": str(_tiny_transformer)})
+    assert clf.backend_.meta["self_trained"] is True
+    assert clf.backend_.meta["word_view"] is False and clf.backend_.words is None
+    assert "word.weight" not in clf.backend_.tensors
+    assert clf.predict_proba(["word3 thing3"]).frames.shape == (1, 4)

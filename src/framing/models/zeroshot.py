@@ -3,8 +3,10 @@ probability. No example of a frame is needed to score it.
 
 Each frame's prototype is the mean embedding of its definition and seed phrases. Given texts
 (labels unused), `fit` self-trains each frame's score on them: the texts closest to the
-prototype (after centring on their mean) become pseudo-positives, the rest pseudo-negatives,
-and a logistic regression on the embeddings ranks them again, for `self_training` rounds.
+prototype (after centring on their mean; mixed with their tf-idf similarity to the
+description's words) become pseudo-positives, the rest pseudo-negatives, and logistic
+regressions on two views, the embeddings and the tf-idf words (`word_weight` of the score),
+rank them again, for `self_training` rounds.
 Scores are put on one scale per frame by their mean and spread over the same texts. A
 logistic map then turns the scaled score into a probability, with its 0.5 point at the cut
 that gives the best F1; the map of each frame is fitted on the labels of the *other* frames
@@ -23,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from framing.config import TrainConfig, ZeroshotModelConfig
 from framing.data import Example
 from framing.errors import ConfigError
 from framing.labels import LabelSchema
-from framing.modelfolder import HEADS, HEADS_META
+from framing.modelfolder import HEADS, HEADS_META, VOCAB
 from framing.models.base import EpochInfo
 from framing.models.bases import resolve_base
 from framing.models.encoder import SentenceEncoder
@@ -41,8 +45,12 @@ from framing.models.torch_common import pick_device, target_text
 DEFAULT_RAW = (20.0, 0.35)
 DEFAULT_SCALED = (2.0, 2.0)
 MIN_TEXTS_TO_SCALE = 20
-# Self-training's regularisation, chosen on UN dev with the rounds and share (docs/benchmarks.md).
+# Self-training's regularisation of each view, chosen on UN dev with the rounds, share and the
+# words' weight (docs/benchmarks.md); the words' vectorizer is the tfidf kind's usual one.
 SELF_TRAINING_C = 0.1
+WORD_C = 0.3
+WORDS = {"ngram_range": (1, 2), "sublinear_tf": True}
+WORDS_MIN_DF = 2
 STANCE_TEMPERATURE = 0.05
 STANCE_NONE_LEVEL = 0.35
 
@@ -87,37 +95,75 @@ def best_f1_cut(scores: np.ndarray, y: np.ndarray) -> float:
 def fit_map(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(slope, cut) of a logistic map from score to probability: the slope from a 1-d logistic
     regression (balanced classes), the 0.5 point at the best-F1 cut."""
-    from sklearn.linear_model import LogisticRegression
-
     model = LogisticRegression(class_weight="balanced").fit(z.reshape(-1, 1), y)
     return max(float(model.coef_[0, 0]), 1e-3), best_f1_cut(z, y)
 
 
-def self_trained_heads(
-    X: np.ndarray, prototypes: np.ndarray, rounds: int, share: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame, a linear score (weights, bias) learnt from the texts X alone: first rank by
-    the cosine to the prototype with both centred on the texts' mean, then, each round, fit a
-    balanced logistic regression with the top `share` as positives and rank by it. It was
-    measured with thousands of texts; a few dozen give only a handful of pseudo-positives."""
-    from sklearn.linear_model import LogisticRegression
+def _standard(scores: np.ndarray) -> np.ndarray:
+    """Each column on mean 0 and spread 1 (a constant column stays 0)."""
+    return (scores - scores.mean(0)) / np.maximum(scores.std(0), 1e-12)
 
+
+def _balanced(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+
+
+def first_ranking(
+    X: np.ndarray, prototypes: np.ndarray, lexical: np.ndarray | None, word_weight: float
+) -> np.ndarray:
+    """(texts, frames) scores that start self-training: the cosine to each prototype with both
+    centred on the texts' mean, mixed (`word_weight`) with the texts' tf-idf similarity to the
+    description (`lexical`), each on one scale."""
     centre = X.mean(0)
     centred = X - centre
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+    directions = prototypes - centre
+    directions /= np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-12)
+    cosine = centred @ directions.T
+    if lexical is None or word_weight == 0:
+        return cosine
+    return (1 - word_weight) * _standard(cosine) + word_weight * _standard(lexical)
+
+
+def self_trained_heads(
+    X: np.ndarray,
+    words: Any,
+    start: np.ndarray,
+    rounds: int,
+    share: float,
+    word_weight: float,
+) -> dict[str, np.ndarray]:
+    """Per frame, a linear score learnt from the texts alone, on the embeddings X and (weight
+    `word_weight`) on their tf-idf `words`: each round the top `share` of the current ranking
+    (first `start`) are positives for a balanced logistic regression per view, and the mixed
+    score ranks again. The heads are returned pre-weighted, so a text's score is their sum.
+    It was measured with thousands of texts; a few dozen give only a handful of positives."""
+    n_frames = start.shape[1]
+    n_words = words.shape[1] if words is not None else 0
+    heads = {
+        "frame.weight": np.zeros((n_frames, X.shape[1])),
+        "frame.bias": np.zeros(n_frames),
+        "word.weight": np.zeros((n_frames, n_words)),
+        "word.bias": np.zeros(n_frames),
+    }
+    mix = word_weight if words is not None else 0.0
     positives = max(int(share * len(X)), 2)
-    weights, bias = np.zeros_like(prototypes), np.zeros(len(prototypes))
-    for j, prototype in enumerate(prototypes):
-        direction = prototype - centre
-        scores = centred @ (direction / max(float(np.linalg.norm(direction)), 1e-12))
+    for j in range(n_frames):
+        scores = start[:, j]
         for _ in range(rounds):
             pseudo = np.zeros(len(X), dtype=int)
             pseudo[np.argsort(-scores, kind="stable")[:positives]] = 1
-            model = LogisticRegression(C=SELF_TRAINING_C, class_weight="balanced", max_iter=2000)
-            model.fit(X, pseudo)
-            scores = model.decision_function(X)
-            weights[j], bias[j] = model.coef_[0], model.intercept_[0]
-    return weights, bias
+            model = _balanced(SELF_TRAINING_C).fit(X, pseudo)
+            heads["frame.weight"][j] = (1 - mix) * model.coef_[0]
+            heads["frame.bias"][j] = (1 - mix) * model.intercept_[0]
+            if mix:
+                word_model = _balanced(WORD_C).fit(words, pseudo)
+                heads["word.weight"][j] = mix * word_model.coef_[0]
+                heads["word.bias"][j] = mix * word_model.intercept_[0]
+            scores = X @ heads["frame.weight"][j] + heads["frame.bias"][j]
+            if mix:
+                scores = scores + words @ heads["word.weight"][j] + heads["word.bias"][j]
+    return heads
 
 
 def _frame_labels(examples: Sequence[Example], schema: LabelSchema) -> tuple[np.ndarray, list]:
@@ -144,6 +190,7 @@ class ZeroshotBackend:
         self.device = train.device
         self.encoder: SentenceEncoder | None = None
         self.tensors: dict[str, np.ndarray] | None = None
+        self.words: TfidfVectorizer | None = None  # the word view, where self-training used one
         self.meta: dict[str, Any] = {}
 
     def _encoder(self) -> SentenceEncoder:
@@ -165,6 +212,32 @@ class ZeroshotBackend:
         norm = np.linalg.norm(frames, axis=1, keepdims=True)
         return {"frame.prototype": frames / np.maximum(norm, 1e-12), "stance.prototype": stance}
 
+    def _self_train(self, X: np.ndarray, texts: list[str], prototypes: np.ndarray) -> dict:
+        """The self-trained heads; the word view only where `word_weight` > 0 and the texts
+        give a vocabulary (some word in two texts)."""
+        c = self.config
+        words = lexical = None
+        if c.word_weight > 0:
+            vectorizer = TfidfVectorizer(**WORDS, min_df=WORDS_MIN_DF, dtype=np.float32)
+            try:
+                words = vectorizer.fit_transform(texts)
+            except ValueError:  # no word occurs in two texts: the embeddings alone
+                words = None
+            else:
+                self.words = vectorizer
+                described = [" ".join(d) for d in frame_descriptions(self.schema).values()]
+                lexical = (words @ vectorizer.transform(described).T).toarray()
+        start = first_ranking(X, prototypes, lexical, c.word_weight)
+        return self_trained_heads(X, words, start, c.self_training, c.pseudo_share, c.word_weight)
+
+    def _raw(self, X: np.ndarray, texts: Sequence[str], t: dict[str, np.ndarray]) -> np.ndarray:
+        """Each text's frame scores before scaling: the heads on the embeddings, plus the word
+        heads on the tf-idf words where the model has them."""
+        raw = X @ t["frame.weight"].T + t["frame.bias"]
+        if self.words is not None:
+            raw = raw + self.words.transform(list(texts)) @ t["word.weight"].T + t["word.bias"]
+        return raw
+
     def fit(
         self,
         train: Sequence[Example],
@@ -178,38 +251,41 @@ class ZeroshotBackend:
         start = time.perf_counter()
         tensors = self._prototypes()
         n_frames = len(self.schema.frames)
+        texts = [ex.text for ex in train]
         X = np.zeros((0, tensors["frame.prototype"].shape[1]), np.float32)
         if train:
-            X = self._encoder().encode([ex.text for ex in train], self.batch_size, show_progress)
+            X = self._encoder().encode(texts, self.batch_size, show_progress)
         scaled = len(X) >= MIN_TEXTS_TO_SCALE
-        weight, bias = tensors["frame.prototype"], np.zeros(n_frames)
         self_trained = scaled and self.config.self_training > 0
+        self.words = None
+        prototypes = tensors["frame.prototype"]
+        tensors["frame.weight"], tensors["frame.bias"] = prototypes, np.zeros(n_frames)
         if self_trained:
-            rounds, share = self.config.self_training, self.config.pseudo_share
-            weight, bias = self_trained_heads(X, weight, rounds, share)
-        raw = X @ weight.T + bias  # the cosine, or the self-trained head's score
+            tensors.update(self._self_train(X, texts, prototypes))
+            if self.words is None:
+                del tensors["word.weight"], tensors["word.bias"]
+        raw = self._raw(X, texts, tensors)  # the cosine, or the self-trained heads' score
         mu = raw.mean(0) if scaled else np.zeros(n_frames)
         sd = np.maximum(raw.std(0), 1e-6) if scaled else np.ones(n_frames)
-        z = (raw - mu) / sd
         (rows, y), usable = _frame_labels(train, self.schema)
         slope, cut = np.zeros(n_frames), np.zeros(n_frames)
         calibrated_on: dict[str, list[str]] = {}
         for j, frame in enumerate(self.schema.frames):
             others = [k for k in usable if k != j]
             if others:
-                scores, labels = z[rows][:, others].ravel(), y[:, others].ravel()
-                slope[j], cut[j] = fit_map(scores, labels)
-            elif self_trained:  # the head's own 0.5 point: score 0 (chosen on UN dev)
+                z = (raw[rows][:, others] - mu[others]) / sd[others]
+                slope[j], cut[j] = fit_map(z.ravel(), y[:, others].ravel())
+            elif self_trained:  # the heads' own 0.5 point: score 0 (chosen on UN dev)
                 slope[j], cut[j] = sd[j], -mu[j] / sd[j]
             else:
                 slope[j], cut[j] = DEFAULT_SCALED if scaled else DEFAULT_RAW
             calibrated_on[frame] = [self.schema.frames[k] for k in others]
-        tensors.update({"frame.weight": weight, "frame.bias": bias, "frame.mu": mu, "frame.sd": sd})
-        tensors.update({"frame.slope": slope, "frame.cut": cut})
+        tensors.update({"frame.mu": mu, "frame.sd": sd, "frame.slope": slope, "frame.cut": cut})
         self.tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
         self.meta = {
             "scaled": bool(scaled),
             "self_trained": bool(self_trained),
+            "word_view": self.words is not None,
             "calibrated_on": calibrated_on,
         }
         scores = score_dev(self) if score_dev is not None and dev else {}
@@ -225,9 +301,9 @@ class ZeroshotBackend:
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Frame probabilities from scaled scores; a template stance distribution per target."""
         assert self.tensors is not None
-        t = self.tensors
-        X = self._encoder().encode(list(texts), batch_size or self.batch_size, show_progress)
-        z = (X @ t["frame.weight"].T + t["frame.bias"] - t["frame.mu"]) / t["frame.sd"]
+        t, texts = self.tensors, list(texts)
+        X = self._encoder().encode(texts, batch_size or self.batch_size, show_progress)
+        z = (self._raw(X, texts, t) - t["frame.mu"]) / t["frame.sd"]
         frames = _sigmoid(t["frame.slope"] * (z - t["frame.cut"]))
         stance = {}
         for k, target in enumerate(self.schema.targets):
@@ -251,14 +327,20 @@ class ZeroshotBackend:
         return self.config.model_dump(mode="json", exclude={"kind", "name"})
 
     def save(self, path: Path) -> None:
-        """The encoder's weights and tokenizer, the prototypes and maps, their metadata."""
+        """The encoder's weights and tokenizer, the prototypes, heads and maps, their metadata,
+        and the word view's vocabulary (JSON) and idf where the model has one."""
         from safetensors.numpy import save_file
 
         assert self.tensors is not None
         encoder = self._encoder()
         encoder.model.save_pretrained(str(path))
         encoder.tokenizer.save_pretrained(str(path))
-        save_file(self.tensors, str(path / HEADS))
+        tensors = dict(self.tensors)
+        if self.words is not None:
+            tensors["word.idf"] = self.words.idf_.astype(np.float32)
+            vocab = {term: int(index) for term, index in self.words.vocabulary_.items()}
+            (path / VOCAB).write_text(json.dumps({"vocabulary": vocab}), encoding="utf-8")
+        save_file(tensors, str(path / HEADS))
         (path / HEADS_META).write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
 
     @classmethod
@@ -274,7 +356,15 @@ class ZeroshotBackend:
             update["self_training"] = 0
             tensors["frame.weight"] = tensors["frame.prototype"]
             tensors["frame.bias"] = np.zeros(len(tensors["frame.prototype"]), np.float32)
+        meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))
+        if "word_view" not in meta:  # saved before the word view: the embeddings alone
+            update["word_weight"] = 0.0
         backend = cls(schema, config.model_copy(update=update), train)
+        if "word.idf" in tensors:
+            payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
+            words = TfidfVectorizer(**WORDS, dtype=np.float32, vocabulary=payload["vocabulary"])
+            words.idf_ = tensors.pop("word.idf").astype(np.float64)
+            backend.words = words
         backend.tensors = tensors
-        backend.meta = json.loads((path / HEADS_META).read_text(encoding="utf-8"))
+        backend.meta = meta
         return backend

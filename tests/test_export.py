@@ -150,3 +150,20 @@ def test_export_halves_embedding_tables_and_still_agrees(
     write_index(folder, {k: v for k, v in kept.items() if k not in ("format", "versions", "files")})
     after = FramingClassifier.load(folder).predict_proba(texts)
     np.testing.assert_allclose(after.frames, before.frames, atol=1e-2)
+
+
+def test_onnx_scores_the_same_on_one_thread_or_several(monkeypatch):
+    """Batches run on several threads come back to their own sentences: the packaged int8
+    model gives identical probabilities with one worker or three, batches of two."""
+    texts = [text * (1 + i % 3) for i, text in enumerate(TEXTS * 4)]  # lengths differ
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    one = FramingClassifier.load("geopolitics")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    three = FramingClassifier.load("geopolitics")
+    assert (one.backend_.workers, three.backend_.workers) == (1, 3)
+    a = one.predict_proba(texts, batch_size=2, on_other_language="ignore")
+    b = three.predict_proba(texts, batch_size=2, on_other_language="ignore")
+    np.testing.assert_array_equal(a.frames, b.frames)
+    for target in a.stance:
+        np.testing.assert_array_equal(a.stance[target], b.stance[target])
+    assert len({tuple(row) for row in b.frames.round(6)}) > 4  # the sentences differ

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def threads() -> int:
-    """Threads for one ONNX session: OMP_NUM_THREADS where set (Ray sets it to an actor's CPUs,
-    so two actors on two cores do not fight over them), else every core."""
+    """Threads that score: OMP_NUM_THREADS where set (Ray sets it to an actor's CPUs, so two
+    actors on two cores do not fight over them), else every core."""
     value = os.environ.get("OMP_NUM_THREADS", "")
     return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
 
@@ -52,8 +54,12 @@ class OnnxBackend:
         self.schema = schema
         self.max_length = int(params.get("max_length", 128))
         self.batch_size = int(params.get("batch_size", 64))
+        # One thread per run and one run per core, each on its own batch: small batches keep
+        # a core busy better than one run split over the cores (2 cores: 306 against 250
+        # sentences/s, docs/benchmarks.md). Runs of one session may overlap.
+        self.workers = threads()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads()
+        options.intra_op_num_threads = 1
         self.session = ort.InferenceSession(
             str(path / GRAPH), options, providers=["CPUExecutionProvider"]
         )
@@ -77,21 +83,27 @@ class OnnxBackend:
     ) -> Iterator[EpochInfo]:
         raise FramingError("an exported ONNX model is for inference only; train the torch model")
 
-    def _pooled(
-        self, texts: list[str], pairs: list[str] | None, batch_size: int, show_progress: bool
-    ) -> np.ndarray:
-        out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1] or 384), np.float32)
-        if pairs is None:
-            batches = padded_batches(self.tokenizer, texts, self.max_length, batch_size)
-            total = -(-len(texts) // batch_size)
-            for batch, feed in progress(batches, show_progress, "scoring", total=total):
-                out[batch] = self.session.run(None, feed)[0]
-            return out
-        for batch in progress(
-            length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size),
-            show_progress,
-            "scoring",
-        ):
+    def _run(
+        self, feeds: Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(batch, pooled vectors) for each (batch, feed), in order, run by `workers` threads
+        with at most two batches each waiting, so feeds are made as they are needed."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            waiting: deque = deque()
+            for batch, feed in feeds:
+                waiting.append((batch, pool.submit(self.session.run, None, feed)))
+                if len(waiting) >= 2 * self.workers:
+                    done, run = waiting.popleft()
+                    yield done, run.result()[0]
+            while waiting:
+                done, run = waiting.popleft()
+                yield done, run.result()[0]
+
+    def _pair_feeds(
+        self, texts: list[str], pairs: list[str], batch_size: int
+    ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Length-sorted batches of (pair, text) inputs, tokenised together."""
+        for batch in length_sorted_batches(self.tokenizer, texts, self.max_length, batch_size):
             enc = self.tokenizer(
                 [pairs[i] for i in batch],
                 [texts[i] for i in batch],
@@ -103,7 +115,19 @@ class OnnxBackend:
             feed = {name: enc[name].astype(np.int64) for name in INPUTS if name in enc}
             if "token_type_ids" not in feed:
                 feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-            out[batch] = self.session.run(None, feed)[0]
+            yield batch, feed
+
+    def _pooled(
+        self, texts: list[str], pairs: list[str] | None, batch_size: int, show_progress: bool
+    ) -> np.ndarray:
+        out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1] or 384), np.float32)
+        if pairs is None:
+            feeds = padded_batches(self.tokenizer, texts, self.max_length, batch_size)
+        else:
+            feeds = self._pair_feeds(texts, pairs, batch_size)
+        total = -(-len(texts) // batch_size)
+        for batch, pooled in progress(self._run(feeds), show_progress, "scoring", total=total):
+            out[batch] = pooled
         return out
 
     def predict_proba(

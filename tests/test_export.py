@@ -167,3 +167,52 @@ def test_onnx_scores_the_same_on_one_thread_or_several(monkeypatch):
     for target in a.stance:
         np.testing.assert_array_equal(a.stance[target], b.stance[target])
     assert len({tuple(row) for row in b.frames.round(6)}) > 4  # the sentences differ
+
+
+class _SlowSession:
+    """Stands in for an ONNX session: the first batches finish last, batch `fail` raises."""
+
+    def __init__(self, fail: int | None = None):
+        self.fail = fail
+
+    def run(self, _outputs, feed):
+        import time
+
+        k = int(feed["k"])
+        time.sleep(0.02 * (6 - k % 6))
+        if k == self.fail:
+            raise RuntimeError(f"batch {k} failed")
+        return [np.full((1, 2), k, np.float32)]
+
+
+def _backend_with(session, workers):
+    from framing.models.onnx import OnnxBackend
+
+    backend = OnnxBackend.__new__(OnnxBackend)  # only what _run reads
+    backend.session, backend.wide, backend.workers = session, session, workers
+    return backend
+
+
+def test_onnx_runs_come_back_in_order_when_later_batches_finish_first():
+    backend = _backend_with(_SlowSession(), workers=3)
+    feeds = ((np.array([k]), {"k": k}) for k in range(12))
+    got = [(int(batch[0]), int(pooled[0, 0])) for batch, pooled in backend._run(feeds, 12)]
+    assert got == [(k, k) for k in range(12)]
+
+
+def test_onnx_a_failed_run_raises_and_leaves_no_thread_behind():
+    import threading
+
+    before = threading.active_count()
+    backend = _backend_with(_SlowSession(fail=4), workers=3)
+    feeds = ((np.array([k]), {"k": k}) for k in range(12))
+    with pytest.raises(RuntimeError, match="batch 4 failed"):
+        list(backend._run(feeds, 12))
+    assert threading.active_count() == before
+
+
+def test_onnx_fewer_batches_than_workers_run_one_by_one_on_every_core():
+    backend = _backend_with(_SlowSession(fail=0), workers=3)  # the one-thread session fails
+    backend.wide = _SlowSession()
+    feeds = ((np.array([k]), {"k": k}) for k in range(2))
+    assert [int(batch[0]) for batch, _ in backend._run(feeds, 2)] == [0, 1]

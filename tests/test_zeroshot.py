@@ -126,7 +126,7 @@ def test_zeroshot_self_trains_on_the_texts_without_their_labels(
     unlabelled = FramingClassifier.zero_shot(schema, bare, model=model).backend_.tensors
     np.testing.assert_allclose(unlabelled["frame.weight"], t["frame.weight"], atol=1e-6)
     np.testing.assert_allclose(unlabelled["frame.bias"], t["frame.bias"], atol=1e-6)
-    np.testing.assert_allclose(unlabelled["word.weight"], t["word.weight"], atol=1e-6)
+    np.testing.assert_allclose(unlabelled["frame.word_weight"], t["frame.word_weight"], atol=1e-6)
     assert trained.backend_.meta["word_view"] is True
     folder = trained.save(tmp_path / "model")
     assert (folder / VOCAB).is_file()
@@ -150,7 +150,7 @@ def test_zeroshot_pseudo_positives_are_the_texts_nearest_the_description():
     scores = X @ weight[0] + bias[0]
     assert set(np.argsort(-scores)[:20]) == set(range(20))
     assert weight[0][0] > np.abs(weight[0][1:]).max()
-    assert heads["word.weight"].shape == (1, 0)  # no words given: the embeddings alone
+    assert heads["frame.word_weight"].shape == (1, 0)  # no words given: the embeddings alone
 
 
 def test_zeroshot_word_view_finds_texts_sharing_the_descriptions_words():
@@ -171,9 +171,9 @@ def test_zeroshot_word_view_finds_texts_sharing_the_descriptions_words():
     assert set(np.argsort(-start[:, 0])[:20]) == set(range(20))
     heads = self_trained_heads(X, words, start, rounds=2, share=0.1, word_weight=0.5)
     scores = X @ heads["frame.weight"][0] + heads["frame.bias"][0]
-    scores = scores + words @ heads["word.weight"][0] + heads["word.bias"][0]
+    scores = scores + words @ heads["frame.word_weight"][0] + heads["frame.word_bias"][0]
     assert set(np.argsort(-scores)[:20]) == set(range(20))
-    assert np.argmax(heads["word.weight"][0]) == 0
+    assert np.argmax(heads["frame.word_weight"][0]) == 0
 
 
 def test_zeroshot_refuses_a_pseudo_share_out_of_range(schema, _tiny_transformer):
@@ -192,8 +192,9 @@ def test_zeroshot_without_labels_maps_by_the_self_trained_heads_own_probability(
     texts = [ex.text for ex in tiny_examples]
     X = clf.backend_._encoder().encode(texts)
     assert clf.backend_.meta["word_view"] is True
-    words = clf.backend_.words.transform(texts)
-    score = X @ t["frame.weight"].T + t["frame.bias"] + words @ t["word.weight"].T + t["word.bias"]
+    words = clf.backend_.vectorizer.transform(texts)
+    score = X @ t["frame.weight"].T + t["frame.bias"]
+    score = score + words @ t["frame.word_weight"].T + t["frame.word_bias"]
     own = 1.0 / (1.0 + np.exp(-score))
     np.testing.assert_allclose(clf.predict_proba(texts).frames, own, atol=1e-4)
 
@@ -228,29 +229,48 @@ def test_zeroshot_folder_saved_before_the_word_view_scores_by_the_embeddings(
 
     from safetensors.numpy import load_file, save_file
 
-    from framing.config import TrainConfig, ZeroshotModelConfig
-    from framing.modelfolder import HEADS, HEADS_META
-    from framing.models.zeroshot import ZeroshotBackend
+    from framing.modelfolder import HEADS, HEADS_META, INDEX, write_index
 
     model = {"base": str(_tiny_transformer), "pseudo_share": 0.2}
     clf = FramingClassifier.zero_shot(schema, tiny_examples, model=model)
     folder = clf.save(tmp_path / "model")
     heads = load_file(str(folder / HEADS))
-    save_file({k: v for k, v in heads.items() if not k.startswith("word.")}, str(folder / HEADS))
+    kept = {k: v for k, v in heads.items() if not k.startswith("frame.word_")}
+    save_file(kept, str(folder / HEADS))
     (folder / VOCAB).unlink()
     meta = json.loads((folder / HEADS_META).read_text())
     del meta["word_view"]  # the files a folder of the earlier version holds
     (folder / HEADS_META).write_text(json.dumps(meta))
-    backend = ZeroshotBackend.load(
-        folder, schema, ZeroshotModelConfig(kind="zeroshot"), TrainConfig()
+    index = json.loads((folder / INDEX).read_text())  # re-hashed: the edits above are the point
+    write_index(
+        folder, {k: v for k, v in index.items() if k not in ("format", "versions", "files")}
     )
-    assert backend.params()["word_weight"] == 0.0 and backend.words is None
+    old = FramingClassifier.load(folder)
+    assert old.backend_.params()["word_weight"] == 0.0 and old.backend_.vectorizer is None
     texts = [ex.text for ex in tiny_examples]
-    X = backend._encoder().encode(texts)
-    t = backend.tensors
+    X = old.backend_._encoder().encode(texts)
+    t = old.backend_.tensors
     z = (X @ t["frame.weight"].T + t["frame.bias"] - t["frame.mu"]) / t["frame.sd"]
     expected = 1.0 / (1.0 + np.exp(-t["frame.slope"] * (z - t["frame.cut"])))
-    np.testing.assert_allclose(backend.predict_proba(texts)[0], expected, atol=1e-5)
+    got = old.predict_proba(texts, calibrated=False).frames
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    with_words = clf.predict_proba(texts, calibrated=False).frames
+    assert np.abs(with_words - got).max() > 1e-3  # the word heads did count before
+
+
+def test_zeroshot_folder_with_word_heads_but_no_vocabulary_is_refused(
+    tiny_examples, schema, _tiny_transformer, tmp_path
+):
+    from framing.config import TrainConfig, ZeroshotModelConfig
+    from framing.errors import ModelError
+    from framing.models.zeroshot import ZeroshotBackend
+
+    model = {"base": str(_tiny_transformer), "pseudo_share": 0.2}
+    folder = FramingClassifier.zero_shot(schema, tiny_examples, model=model).save(tmp_path / "m")
+    (folder / VOCAB).unlink()
+    config = ZeroshotModelConfig(kind="zeroshot")
+    with pytest.raises(ModelError, match="tfidf.json"):
+        ZeroshotBackend.load(folder, schema, config, TrainConfig())
 
 
 def test_zeroshot_texts_sharing_no_word_self_train_on_the_embeddings_alone(
@@ -259,6 +279,6 @@ def test_zeroshot_texts_sharing_no_word_self_train_on_the_embeddings_alone(
     texts = [{"id": f"t{i}", "text": f"word{i} thing{i}"} for i in range(25)]
     clf = FramingClassifier.zero_shot(schema, texts, model={"base": str(_tiny_transformer)})
     assert clf.backend_.meta["self_trained"] is True
-    assert clf.backend_.meta["word_view"] is False and clf.backend_.words is None
-    assert "word.weight" not in clf.backend_.tensors
+    assert clf.backend_.meta["word_view"] is False and clf.backend_.vectorizer is None
+    assert "frame.word_weight" not in clf.backend_.tensors
     assert clf.predict_proba(["word3 thing3"]).frames.shape == (1, 4)

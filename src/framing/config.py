@@ -168,7 +168,7 @@ class ZeroshotModelConfig(BaseModel):
     batch_size: Int = Field(64, ge=1)
     self_training: Int = Field(3, ge=0, le=20)  # rounds on pseudo-labels of the texts; 0: cosine
     pseudo_share: Float = Field(0.1, gt=0, lt=0.5, allow_inf_nan=False)  # top share = positives
-    word_weight: Float = Field(0.3, ge=0, le=1, allow_inf_nan=False)  # share of the tf-idf view
+    word_weight: Float = Field(0.3, ge=0, lt=1, allow_inf_nan=False)  # share of the tf-idf view
 
 
 ModelConfig = Annotated[

@@ -37,16 +37,28 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def threads() -> int:
     """Threads that score: OMP_NUM_THREADS where set (Ray sets it to an actor's CPUs, so two
-    actors on two cores do not fight over them), else every core."""
+    actors on two cores do not fight over them), else the cores this process may use."""
     value = os.environ.get("OMP_NUM_THREADS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _session(graph: Path, n_threads: int) -> Any:
+    """An ONNX Runtime CPU session over `graph` whose runs use `n_threads` threads each."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = n_threads
+    return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 
 class OnnxBackend:
     """Inference-only backend over an exported graph; same outputs as the torch backends."""
 
     def __init__(self, kind: str, schema: LabelSchema, path: Path, params: dict[str, Any]):
-        import onnxruntime as ort
         from safetensors.numpy import load_file
         from transformers import AutoTokenizer
 
@@ -56,13 +68,12 @@ class OnnxBackend:
         self.batch_size = int(params.get("batch_size", 64))
         # One thread per run and one run per core, each on its own batch: small batches keep
         # a core busy better than one run split over the cores (2 cores: 306 against 250
-        # sentences/s, docs/benchmarks.md). Runs of one session may overlap.
+        # sentences/s, docs/benchmarks.md). Runs of one session may overlap. A call with fewer
+        # batches than cores runs them one by one on a session that uses every core.
         self.workers = threads()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(path / GRAPH), options, providers=["CPUExecutionProvider"]
-        )
+        self.session_path = path / GRAPH
+        self.session = _session(self.session_path, 1)
+        self.wide = self.session if self.workers == 1 else None
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.heads: Any = None
         self.weights: dict[str, np.ndarray] = {}
@@ -84,11 +95,19 @@ class OnnxBackend:
         raise FramingError("an exported ONNX model is for inference only; train the torch model")
 
     def _run(
-        self, feeds: Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]
+        self, feeds: Iterable[tuple[np.ndarray, dict[str, np.ndarray]]], total: int
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(batch, pooled vectors) for each (batch, feed), in order, run by `workers` threads
-        with at most two batches each waiting, so feeds are made as they are needed."""
-        with ThreadPoolExecutor(self.workers) as pool:
+        """(batch, pooled vectors) for each of `total` (batch, feed) pairs, in order: run by
+        `workers` threads with at most two batches each waiting, so feeds are made as they are
+        needed; or, with fewer batches than workers, one by one on every core."""
+        if total < self.workers or self.workers == 1:
+            if self.wide is None:
+                self.wide = _session(self.session_path, self.workers)
+            for batch, feed in feeds:
+                yield batch, self.wide.run(None, feed)[0]
+            return
+        pool = ThreadPoolExecutor(self.workers)
+        try:
             waiting: deque = deque()
             for batch, feed in feeds:
                 waiting.append((batch, pool.submit(self.session.run, None, feed)))
@@ -98,6 +117,8 @@ class OnnxBackend:
             while waiting:
                 done, run = waiting.popleft()
                 yield done, run.result()[0]
+        finally:  # an error or an early stop: drop the queued runs, wait for the running ones
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _pair_feeds(
         self, texts: list[str], pairs: list[str], batch_size: int
@@ -126,7 +147,8 @@ class OnnxBackend:
         else:
             feeds = self._pair_feeds(texts, pairs, batch_size)
         total = -(-len(texts) // batch_size)
-        for batch, pooled in progress(self._run(feeds), show_progress, "scoring", total=total):
+        runs = self._run(feeds, total)
+        for batch, pooled in progress(runs, show_progress, "scoring", total=total):
             out[batch] = pooled
         return out
 

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from framing.config import TrainConfig, ZeroshotModelConfig
 from framing.data import Example
-from framing.errors import ConfigError
+from framing.errors import ConfigError, ModelError
 from framing.labels import LabelSchema
 from framing.modelfolder import HEADS, HEADS_META, VOCAB
 from framing.models.base import EpochInfo
@@ -46,11 +47,13 @@ DEFAULT_RAW = (20.0, 0.35)
 DEFAULT_SCALED = (2.0, 2.0)
 MIN_TEXTS_TO_SCALE = 20
 # Self-training's regularisation of each view, chosen on UN dev with the rounds, share and the
-# words' weight (docs/benchmarks.md); the words' vectorizer is the tfidf kind's usual one.
+# words' weight (docs/benchmarks.md). The words: 1-2 grams as in the tfidf kind, but only those in
+# two texts or more (a word of one text cannot tell its pseudo-label from others'), at most 200k.
 SELF_TRAINING_C = 0.1
 WORD_C = 0.3
-WORDS = {"ngram_range": (1, 2), "sublinear_tf": True}
+WORDS = {"ngram_range": (1, 2), "sublinear_tf": True, "lowercase": True}
 WORDS_MIN_DF = 2
+WORDS_MAX = 200_000
 STANCE_TEMPERATURE = 0.05
 STANCE_NONE_LEVEL = 0.35
 
@@ -127,7 +130,7 @@ def first_ranking(
 
 def self_trained_heads(
     X: np.ndarray,
-    words: Any,
+    words: csr_matrix | None,
     start: np.ndarray,
     rounds: int,
     share: float,
@@ -143,8 +146,8 @@ def self_trained_heads(
     heads = {
         "frame.weight": np.zeros((n_frames, X.shape[1])),
         "frame.bias": np.zeros(n_frames),
-        "word.weight": np.zeros((n_frames, n_words)),
-        "word.bias": np.zeros(n_frames),
+        "frame.word_weight": np.zeros((n_frames, n_words)),
+        "frame.word_bias": np.zeros(n_frames),
     }
     mix = word_weight if words is not None else 0.0
     positives = max(int(share * len(X)), 2)
@@ -158,11 +161,13 @@ def self_trained_heads(
             heads["frame.bias"][j] = (1 - mix) * model.intercept_[0]
             if mix:
                 word_model = _balanced(WORD_C).fit(words, pseudo)
-                heads["word.weight"][j] = mix * word_model.coef_[0]
-                heads["word.bias"][j] = mix * word_model.intercept_[0]
+                heads["frame.word_weight"][j] = mix * word_model.coef_[0]
+                heads["frame.word_bias"][j] = mix * word_model.intercept_[0]
             scores = X @ heads["frame.weight"][j] + heads["frame.bias"][j]
             if mix:
-                scores = scores + words @ heads["word.weight"][j] + heads["word.bias"][j]
+                scores = (
+                    scores + words @ heads["frame.word_weight"][j] + heads["frame.word_bias"][j]
+                )
     return heads
 
 
@@ -190,7 +195,9 @@ class ZeroshotBackend:
         self.device = train.device
         self.encoder: SentenceEncoder | None = None
         self.tensors: dict[str, np.ndarray] | None = None
-        self.words: TfidfVectorizer | None = None  # the word view, where self-training used one
+        self.vectorizer: TfidfVectorizer | None = (
+            None  # the word view, where self-training used one
+        )
         self.meta: dict[str, Any] = {}
 
     def _encoder(self) -> SentenceEncoder:
@@ -212,30 +219,43 @@ class ZeroshotBackend:
         norm = np.linalg.norm(frames, axis=1, keepdims=True)
         return {"frame.prototype": frames / np.maximum(norm, 1e-12), "stance.prototype": stance}
 
-    def _self_train(self, X: np.ndarray, texts: list[str], prototypes: np.ndarray) -> dict:
-        """The self-trained heads; the word view only where `word_weight` > 0 and the texts
-        give a vocabulary (some word in two texts)."""
+    def _self_train(
+        self, X: np.ndarray, texts: list[str], prototypes: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], TfidfVectorizer | None]:
+        """The self-trained heads and the word view's vectorizer: None where `word_weight` is 0
+        or the texts give no vocabulary (no word occurs in two texts)."""
         c = self.config
-        words = lexical = None
+        vectorizer = words = lexical = None
         if c.word_weight > 0:
-            vectorizer = TfidfVectorizer(**WORDS, min_df=WORDS_MIN_DF, dtype=np.float32)
+            vectorizer = TfidfVectorizer(
+                **WORDS, min_df=WORDS_MIN_DF, max_features=WORDS_MAX, dtype=np.float32
+            )
             try:
                 words = vectorizer.fit_transform(texts)
             except ValueError:  # no word occurs in two texts: the embeddings alone
-                words = None
+                vectorizer = None
             else:
-                self.words = vectorizer
                 described = [" ".join(d) for d in frame_descriptions(self.schema).values()]
                 lexical = (words @ vectorizer.transform(described).T).toarray()
         start = first_ranking(X, prototypes, lexical, c.word_weight)
-        return self_trained_heads(X, words, start, c.self_training, c.pseudo_share, c.word_weight)
+        heads = self_trained_heads(X, words, start, c.self_training, c.pseudo_share, c.word_weight)
+        if vectorizer is None:
+            del heads["frame.word_weight"], heads["frame.word_bias"]
+        return heads, vectorizer
 
-    def _raw(self, X: np.ndarray, texts: Sequence[str], t: dict[str, np.ndarray]) -> np.ndarray:
+    def _raw(
+        self,
+        X: np.ndarray,
+        texts: Sequence[str],
+        t: dict[str, np.ndarray],
+        vectorizer: TfidfVectorizer | None,
+    ) -> np.ndarray:
         """Each text's frame scores before scaling: the heads on the embeddings, plus the word
         heads on the tf-idf words where the model has them."""
         raw = X @ t["frame.weight"].T + t["frame.bias"]
-        if self.words is not None:
-            raw = raw + self.words.transform(list(texts)) @ t["word.weight"].T + t["word.bias"]
+        if vectorizer is not None:
+            words = vectorizer.transform(list(texts))
+            raw = raw + words @ t["frame.word_weight"].T + t["frame.word_bias"]
         return raw
 
     def fit(
@@ -257,14 +277,12 @@ class ZeroshotBackend:
             X = self._encoder().encode(texts, self.batch_size, show_progress)
         scaled = len(X) >= MIN_TEXTS_TO_SCALE
         self_trained = scaled and self.config.self_training > 0
-        self.words = None
-        prototypes = tensors["frame.prototype"]
+        prototypes, vectorizer = tensors["frame.prototype"], None
         tensors["frame.weight"], tensors["frame.bias"] = prototypes, np.zeros(n_frames)
         if self_trained:
-            tensors.update(self._self_train(X, texts, prototypes))
-            if self.words is None:
-                del tensors["word.weight"], tensors["word.bias"]
-        raw = self._raw(X, texts, tensors)  # the cosine, or the self-trained heads' score
+            heads, vectorizer = self._self_train(X, texts, prototypes)
+            tensors.update(heads)
+        raw = self._raw(X, texts, tensors, vectorizer)  # the cosine, or the self-trained score
         mu = raw.mean(0) if scaled else np.zeros(n_frames)
         sd = np.maximum(raw.std(0), 1e-6) if scaled else np.ones(n_frames)
         (rows, y), usable = _frame_labels(train, self.schema)
@@ -282,10 +300,11 @@ class ZeroshotBackend:
             calibrated_on[frame] = [self.schema.frames[k] for k in others]
         tensors.update({"frame.mu": mu, "frame.sd": sd, "frame.slope": slope, "frame.cut": cut})
         self.tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+        self.vectorizer = vectorizer
         self.meta = {
             "scaled": bool(scaled),
             "self_trained": bool(self_trained),
-            "word_view": self.words is not None,
+            "word_view": vectorizer is not None,
             "calibrated_on": calibrated_on,
         }
         scores = score_dev(self) if score_dev is not None and dev else {}
@@ -303,7 +322,7 @@ class ZeroshotBackend:
         assert self.tensors is not None
         t, texts = self.tensors, list(texts)
         X = self._encoder().encode(texts, batch_size or self.batch_size, show_progress)
-        z = (self._raw(X, texts, t) - t["frame.mu"]) / t["frame.sd"]
+        z = (self._raw(X, texts, t, self.vectorizer) - t["frame.mu"]) / t["frame.sd"]
         frames = _sigmoid(t["frame.slope"] * (z - t["frame.cut"]))
         stance = {}
         for k, target in enumerate(self.schema.targets):
@@ -336,10 +355,12 @@ class ZeroshotBackend:
         encoder.model.save_pretrained(str(path))
         encoder.tokenizer.save_pretrained(str(path))
         tensors = dict(self.tensors)
-        if self.words is not None:
-            tensors["word.idf"] = self.words.idf_.astype(np.float32)
-            vocab = {term: int(index) for term, index in self.words.vocabulary_.items()}
-            (path / VOCAB).write_text(json.dumps({"vocabulary": vocab}), encoding="utf-8")
+        if self.vectorizer is not None:
+            tensors["frame.word_idf"] = self.vectorizer.idf_.astype(np.float32)
+            vocab = {term: int(index) for term, index in self.vectorizer.vocabulary_.items()}
+            words = {**WORDS, "ngram_range": list(WORDS["ngram_range"])}
+            payload = {"vectorizer": words, "vocabulary": vocab}
+            (path / VOCAB).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         save_file(tensors, str(path / HEADS))
         (path / HEADS_META).write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
 
@@ -360,11 +381,20 @@ class ZeroshotBackend:
         if "word_view" not in meta:  # saved before the word view: the embeddings alone
             update["word_weight"] = 0.0
         backend = cls(schema, config.model_copy(update=update), train)
-        if "word.idf" in tensors:
-            payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
-            words = TfidfVectorizer(**WORDS, dtype=np.float32, vocabulary=payload["vocabulary"])
-            words.idf_ = tensors.pop("word.idf").astype(np.float64)
-            backend.words = words
+        if "frame.word_idf" in tensors:
+            backend.vectorizer = _load_vectorizer(path, tensors.pop("frame.word_idf"))
         backend.tensors = tensors
         backend.meta = meta
         return backend
+
+
+def _load_vectorizer(path: Path, idf: np.ndarray) -> TfidfVectorizer:
+    """The word view's vectorizer from the folder's tfidf.json (its settings and vocabulary)
+    and its idf tensor; a folder whose heads need the file but lack it is refused."""
+    if not (path / VOCAB).is_file():
+        raise ModelError(f"{path}: the word heads need {VOCAB}, which is missing; save it again")
+    payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
+    settings = {**payload["vectorizer"], "ngram_range": tuple(payload["vectorizer"]["ngram_range"])}
+    vectorizer = TfidfVectorizer(**settings, dtype=np.float32, vocabulary=payload["vocabulary"])
+    vectorizer.idf_ = idf.astype(np.float64)
+    return vectorizer

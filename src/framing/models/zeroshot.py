@@ -195,9 +195,8 @@ class ZeroshotBackend:
         self.device = train.device
         self.encoder: SentenceEncoder | None = None
         self.tensors: dict[str, np.ndarray] | None = None
-        self.vectorizer: TfidfVectorizer | None = (
-            None  # the word view, where self-training used one
-        )
+        # The word view's vectorizer, where self-training used one.
+        self.vectorizer: TfidfVectorizer | None = None
         self.meta: dict[str, Any] = {}
 
     def _encoder(self) -> SentenceEncoder:
@@ -392,7 +391,7 @@ def _load_vectorizer(path: Path, idf: np.ndarray) -> TfidfVectorizer:
     """The word view's vectorizer from the folder's tfidf.json (its settings and vocabulary)
     and its idf tensor; a folder whose heads need the file but lack it is refused."""
     if not (path / VOCAB).is_file():
-        raise ModelError(f"{path}: the word heads need {VOCAB}, which is missing; save it again")
+        raise ModelError(f"{path}: incomplete folder, the word heads need {VOCAB}")
     payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
     settings = {**payload["vectorizer"], "ngram_range": tuple(payload["vectorizer"]["ngram_range"])}
     vectorizer = TfidfVectorizer(**settings, dtype=np.float32, vocabulary=payload["vocabulary"])

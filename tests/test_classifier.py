@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from framing import FramingClassifier
-from framing.errors import ModelError, NotFittedError
+from framing.errors import ConfigError, ModelError, NotFittedError
 
 from conftest import FAST_TRAIN, model_params
 
@@ -192,3 +193,18 @@ def test_classifier_label_never_seen_in_training(tmp_path):
     np.testing.assert_allclose(proba.stance["t"][0], [0.0, 0.0, 1.0])
     again = FramingClassifier.load(clf.save(tmp_path / "m")).predict_proba(["Sanctions again"])
     np.testing.assert_allclose(again.frames, proba.frames)
+
+
+def test_classifier_takes_a_schema_path_and_refuses_other_schema_values(tiny_examples):
+    path = Path(__file__).resolve().parent.parent / "configs" / "labels" / "geopolitics.yaml"
+    clf = FramingClassifier("tfidf", schema=str(path)).fit(tiny_examples)
+    assert clf.schema_.frames == (
+        "multipolarity",
+        "western_pressure",
+        "isolation",
+        "security_threat",
+    )
+    with pytest.raises(
+        ConfigError, match="schema must be a LabelSchema or a schema YAML path, got int"
+    ):
+        FramingClassifier("tfidf", schema=5).fit(tiny_examples)

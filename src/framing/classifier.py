@@ -21,7 +21,7 @@ from framing.data import Example, check_training_data, parse_record
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.evaluation import selection_scores, tune_thresholds
 from framing.files import atomic_dir
-from framing.labels import LabelSchema, format_validation_error, load_schema
+from framing.labels import LabelSchema, as_schema, format_validation_error
 from framing.languages import (
     check_on_other_language,
     detect_languages,
@@ -126,7 +126,7 @@ class FramingClassifier:
         self,
         kind: str = "tfidf",
         *,
-        schema: LabelSchema | None = None,
+        schema: LabelSchema | str | Path | None = None,
         frames: Sequence[str] | None = None,
         targets: Sequence[str] | None = None,
         stance_labels: Sequence[str] = ("favor", "against", "none"),
@@ -167,7 +167,7 @@ class FramingClassifier:
         if self.schema is not None:
             if self.frames is not None or self.targets is not None:
                 raise ConfigError("give either schema= or frames=/targets=, not both")
-            return self.schema
+            return as_schema(self.schema)
         return LabelSchema(
             frames=tuple(self.frames or ()),
             targets=tuple(self.targets or ()),
@@ -235,7 +235,7 @@ class FramingClassifier:
     ) -> FramingClassifier:
         """Frames from their schema definitions (and seeds) alone: kind `zeroshot`. `examples`
         (optional; unlabelled texts or labels for *other* frames) only scale and calibrate."""
-        schema = schema if isinstance(schema, LabelSchema) else load_schema(schema)
+        schema = as_schema(schema)
         return cls("zeroshot", schema=schema, **kwargs).fit(list(examples))
 
     def calibrate(

@@ -174,3 +174,14 @@ def load_schema(path: str | Path) -> LabelSchema:
         )
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def as_schema(value: Any) -> LabelSchema:
+    """A LabelSchema as given, or read from a schema file path; anything else is refused."""
+    if isinstance(value, LabelSchema):
+        return value
+    if isinstance(value, (str, Path)):
+        return load_schema(value)
+    raise ConfigError(
+        f"schema must be a LabelSchema or a schema YAML path, got {type(value).__name__}"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,26 @@ from framing.labels import LabelSchema
 from framing.modelfolder import HEADS, VOCAB
 from framing.models.base import EpochInfo
 from framing.models.linear import LinearHeads, fit_heads_once
+
+
+def vectorizer_json(vectorizer: TfidfVectorizer, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What rebuilds a fitted vectorizer, but for its idf (kept with the tensors): its
+    settings, JSON-safe, and its vocabulary."""
+    params = {**settings, "ngram_range": list(settings["ngram_range"]), "dtype": "float32"}
+    vocab = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
+    return {"vectorizer": params, "vocabulary": vocab}
+
+
+def vectorizer_from_json(
+    payload: Mapping[str, Any], idf: np.ndarray
+) -> tuple[TfidfVectorizer, dict[str, Any]]:
+    """A fitted vectorizer from `vectorizer_json`'s payload and its idf, with its settings."""
+    params = dict(payload["vectorizer"])
+    params["ngram_range"] = tuple(params["ngram_range"])
+    params["dtype"] = np.float32
+    vectorizer = TfidfVectorizer(**params, vocabulary=payload["vocabulary"])
+    vectorizer.idf_ = idf.astype(np.float64)
+    return vectorizer, params
 
 
 class TfidfBackend:
@@ -81,19 +101,12 @@ class TfidfBackend:
     def params(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json", exclude={"kind", "name"})
 
-    def _vectorizer_json(self) -> dict[str, Any]:
-        params = dict(self.vectorizer_params)
-        params["ngram_range"] = list(params["ngram_range"])
-        params["dtype"] = "float32"
-        return params
-
     def save(self, path: Path) -> None:
         assert self.vectorizer is not None and self.heads is not None
         tensors, meta = self.heads.state()
         tensors["idf"] = self.vectorizer.idf_.astype(np.float32)
         save_file(tensors, str(path / HEADS))
-        vocab = {term: int(index) for term, index in self.vectorizer.vocabulary_.items()}
-        payload = {"vectorizer": self._vectorizer_json(), "vocabulary": vocab, "heads": meta}
+        payload = {**vectorizer_json(self.vectorizer, self.vectorizer_params), "heads": meta}
         (path / VOCAB).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -104,12 +117,8 @@ class TfidfBackend:
         payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
         tensors = load_file(str(path / HEADS))
         backend = cls(schema, config, train)
-        vec_params = dict(payload["vectorizer"])
-        vec_params["ngram_range"] = tuple(vec_params["ngram_range"])
-        vec_params["dtype"] = np.float32
-        backend.vectorizer_params = vec_params
-        vectorizer = TfidfVectorizer(**vec_params, vocabulary=payload["vocabulary"])
-        vectorizer.idf_ = tensors.pop("idf").astype(np.float64)
-        backend.vectorizer = vectorizer
+        backend.vectorizer, backend.vectorizer_params = vectorizer_from_json(
+            payload, tensors.pop("idf")
+        )
         backend.heads = LinearHeads.from_state(schema, tensors, payload["heads"])
         return backend

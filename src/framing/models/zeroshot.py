@@ -37,6 +37,7 @@ from framing.modelfolder import HEADS, HEADS_META, VOCAB
 from framing.models.base import EpochInfo
 from framing.models.bases import resolve_base
 from framing.models.encoder import SentenceEncoder
+from framing.models.tfidf import vectorizer_from_json, vectorizer_json
 from framing.models.torch_common import pick_device, target_text
 
 # Default map when no labelled frame exists: raw cosine (no texts) or scaled cosine (texts,
@@ -51,9 +52,13 @@ MIN_TEXTS_TO_SCALE = 20
 # two texts or more (a word of one text cannot tell its pseudo-label from others'), at most 200k.
 SELF_TRAINING_C = 0.1
 WORD_C = 0.3
-WORDS = {"ngram_range": (1, 2), "sublinear_tf": True, "lowercase": True}
-WORDS_MIN_DF = 2
-WORDS_MAX = 200_000
+WORDS = {
+    "ngram_range": (1, 2),
+    "sublinear_tf": True,
+    "lowercase": True,
+    "min_df": 2,
+    "max_features": 200_000,
+}
 STANCE_TEMPERATURE = 0.05
 STANCE_NONE_LEVEL = 0.35
 
@@ -220,19 +225,17 @@ class ZeroshotBackend:
 
     def _self_train(
         self, X: np.ndarray, texts: list[str], prototypes: np.ndarray
-    ) -> tuple[dict[str, np.ndarray], TfidfVectorizer | None]:
-        """The self-trained heads and the word view's vectorizer: None where `word_weight` is 0
-        or the texts give no vocabulary (no word occurs in two texts)."""
+    ) -> tuple[dict[str, np.ndarray], TfidfVectorizer | None, csr_matrix | None]:
+        """The self-trained heads, the word view's vectorizer and the texts' words: None where
+        `word_weight` is 0 or the texts give no vocabulary (no word occurs in two texts)."""
         c = self.config
         vectorizer = words = lexical = None
         if c.word_weight > 0:
-            vectorizer = TfidfVectorizer(
-                **WORDS, min_df=WORDS_MIN_DF, max_features=WORDS_MAX, dtype=np.float32
-            )
+            vectorizer = TfidfVectorizer(**WORDS, dtype=np.float32)
             try:
                 words = vectorizer.fit_transform(texts)
             except ValueError:  # no word occurs in two texts: the embeddings alone
-                vectorizer = None
+                vectorizer = words = None
             else:
                 described = [" ".join(d) for d in frame_descriptions(self.schema).values()]
                 lexical = (words @ vectorizer.transform(described).T).toarray()
@@ -240,20 +243,14 @@ class ZeroshotBackend:
         heads = self_trained_heads(X, words, start, c.self_training, c.pseudo_share, c.word_weight)
         if vectorizer is None:
             del heads["frame.word_weight"], heads["frame.word_bias"]
-        return heads, vectorizer
+        return heads, vectorizer, words
 
-    def _raw(
-        self,
-        X: np.ndarray,
-        texts: Sequence[str],
-        t: dict[str, np.ndarray],
-        vectorizer: TfidfVectorizer | None,
-    ) -> np.ndarray:
+    @staticmethod
+    def _raw(X: np.ndarray, words: csr_matrix | None, t: dict[str, np.ndarray]) -> np.ndarray:
         """Each text's frame scores before scaling: the heads on the embeddings, plus the word
-        heads on the tf-idf words where the model has them."""
+        heads on the texts' tf-idf words where the model has them."""
         raw = X @ t["frame.weight"].T + t["frame.bias"]
-        if vectorizer is not None:
-            words = vectorizer.transform(list(texts))
+        if words is not None:
             raw = raw + words @ t["frame.word_weight"].T + t["frame.word_bias"]
         return raw
 
@@ -276,12 +273,12 @@ class ZeroshotBackend:
             X = self._encoder().encode(texts, self.batch_size, show_progress)
         scaled = len(X) >= MIN_TEXTS_TO_SCALE
         self_trained = scaled and self.config.self_training > 0
-        prototypes, vectorizer = tensors["frame.prototype"], None
+        prototypes, vectorizer, words = tensors["frame.prototype"], None, None
         tensors["frame.weight"], tensors["frame.bias"] = prototypes, np.zeros(n_frames)
         if self_trained:
-            heads, vectorizer = self._self_train(X, texts, prototypes)
+            heads, vectorizer, words = self._self_train(X, texts, prototypes)
             tensors.update(heads)
-        raw = self._raw(X, texts, tensors, vectorizer)  # the cosine, or the self-trained score
+        raw = self._raw(X, words, tensors)  # the cosine, or the self-trained score
         mu = raw.mean(0) if scaled else np.zeros(n_frames)
         sd = np.maximum(raw.std(0), 1e-6) if scaled else np.ones(n_frames)
         (rows, y), usable = _frame_labels(train, self.schema)
@@ -321,7 +318,8 @@ class ZeroshotBackend:
         assert self.tensors is not None
         t, texts = self.tensors, list(texts)
         X = self._encoder().encode(texts, batch_size or self.batch_size, show_progress)
-        z = (self._raw(X, texts, t, self.vectorizer) - t["frame.mu"]) / t["frame.sd"]
+        words = None if self.vectorizer is None else self.vectorizer.transform(texts)
+        z = (self._raw(X, words, t) - t["frame.mu"]) / t["frame.sd"]
         frames = _sigmoid(t["frame.slope"] * (z - t["frame.cut"]))
         stance = {}
         for k, target in enumerate(self.schema.targets):
@@ -356,9 +354,7 @@ class ZeroshotBackend:
         tensors = dict(self.tensors)
         if self.vectorizer is not None:
             tensors["frame.word_idf"] = self.vectorizer.idf_.astype(np.float32)
-            vocab = {term: int(index) for term, index in self.vectorizer.vocabulary_.items()}
-            words = {**WORDS, "ngram_range": list(WORDS["ngram_range"])}
-            payload = {"vectorizer": words, "vocabulary": vocab}
+            payload = vectorizer_json(self.vectorizer, WORDS)
             (path / VOCAB).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         save_file(tensors, str(path / HEADS))
         (path / HEADS_META).write_text(json.dumps(self.meta, indent=1), encoding="utf-8")
@@ -393,7 +389,4 @@ def _load_vectorizer(path: Path, idf: np.ndarray) -> TfidfVectorizer:
     if not (path / VOCAB).is_file():
         raise ModelError(f"{path}: incomplete folder, the word heads need {VOCAB}")
     payload = json.loads((path / VOCAB).read_text(encoding="utf-8"))
-    settings = {**payload["vectorizer"], "ngram_range": tuple(payload["vectorizer"]["ngram_range"])}
-    vectorizer = TfidfVectorizer(**settings, dtype=np.float32, vocabulary=payload["vocabulary"])
-    vectorizer.idf_ = idf.astype(np.float64)
-    return vectorizer
+    return vectorizer_from_json(payload, idf)[0]

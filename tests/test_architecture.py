@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     },
     {"framing.report"},
     {"framing.classifier"},
+    {"framing.inputs"},
     {"framing.models"},
     {"framing.calibration"},
     {"framing.evaluation", "framing.runs"},

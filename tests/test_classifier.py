@@ -10,6 +10,7 @@ import pytest
 
 from framing import FramingClassifier
 from framing.errors import ConfigError, ModelError, NotFittedError
+from framing.files import _UMASK
 
 from conftest import FAST_TRAIN, model_params
 
@@ -208,3 +209,49 @@ def test_classifier_takes_a_schema_path_and_refuses_other_schema_values(tiny_exa
         ConfigError, match="schema must be a LabelSchema or a schema YAML path, got int"
     ):
         FramingClassifier("tfidf", schema=5).fit(tiny_examples)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"frames": "isolation"}, r"frames must be a list of names, got the string 'isolation'"),
+        ({"frames": ["a"], "targets": "russia"}, r"targets must be a list of names"),
+        ({"frames": ["a"], "stance_labels": "fan"}, r"stance_labels must be a list of names"),
+        ({"frames": ["a"], "model": "big"}, r"model must be a mapping of settings .* got str"),
+        ({"frames": ["a"], "train": 5}, r"train must be a mapping of settings .* got int"),
+    ],
+)
+def test_classifier_arguments_of_the_wrong_shape_are_one_config_error(args, message):
+    rows = [{"id": "1", "text": "Sanctions on Moscow", "frames": ["a"]}]
+    clf = FramingClassifier("tfidf", **args)
+    assert "unfitted" in repr(clf)  # repr still works on arguments fit will refuse
+    with pytest.raises(ConfigError, match=message):
+        clf.fit(rows)
+
+
+def test_classifier_call_options_of_the_wrong_type_are_refused(tiny_examples, schema):
+    clf = FramingClassifier("tfidf", schema=schema).fit(tiny_examples)
+    with pytest.raises(ConfigError, match="calibrated must be True or False, got 'no'"):
+        clf.predict_proba(["Sanctions."], calibrated="no")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="batch_size must be a positive integer, got True"):
+        clf.predict_proba(["Sanctions."], batch_size=True)
+
+
+def test_classifier_load_and_save_name_a_file_given_for_a_folder(tiny_examples, schema, tmp_path):
+    clf = FramingClassifier("tfidf", schema=schema).fit(tiny_examples)
+    folder = clf.save(tmp_path / "m")
+    with pytest.raises(ModelError, match=r"framing.json is a file, not a model folder; load its"):
+        FramingClassifier.load(folder / "framing.json")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ModelError, match=r"notes.txt is a file, not a model folder"):
+        FramingClassifier.load(tmp_path / "notes.txt")
+    with pytest.raises(ModelError, match=r"notes.txt is a file; save\(\) writes a model folder"):
+        clf.save(tmp_path / "notes.txt")
+
+
+def test_classifier_saved_folder_has_the_modes_mkdir_and_open_give(tiny_examples, schema, tmp_path):
+    clf = FramingClassifier("tfidf", schema=schema).fit(tiny_examples)
+    folder = clf.save(tmp_path / "m")  # built under mkdtemp, whose folders are 0700
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~_UMASK
+    for path in folder.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~_UMASK, path.name

@@ -282,3 +282,12 @@ def test_zeroshot_texts_sharing_no_word_self_train_on_the_embeddings_alone(
     assert clf.backend_.meta["word_view"] is False and clf.backend_.vectorizer is None
     assert "frame.word_weight" not in clf.backend_.tensors
     assert clf.predict_proba(["word3 thing3"]).frames.shape == (1, 4)
+
+
+def test_zeroshot_takes_plain_texts_and_refuses_another_kind(schema, _tiny_transformer):
+    texts = [f"Sentence number {i} about sanctions and a new world order." for i in range(25)]
+    model = {"base": str(_tiny_transformer)}
+    clf = FramingClassifier.zero_shot(schema, texts, model=model)
+    assert clf.backend_.meta["scaled"] is True  # the 25 texts were read
+    with pytest.raises(TypeError, match=r"zero_shot\(\) always builds kind 'zeroshot'"):
+        FramingClassifier.zero_shot(schema, texts, kind="tfidf", model=model)

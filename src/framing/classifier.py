@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from framing.calibration import (
     apply_calibration,
@@ -17,10 +17,11 @@ from framing.calibration import (
     merge_calibration,
 )
 from framing.config import ModelConfig, TrainConfig
-from framing.data import Example, check_training_data, parse_record
+from framing.data import Example, check_training_data
 from framing.errors import ConfigError, DataError, FramingError, ModelError, NotFittedError
 from framing.evaluation import selection_scores, tune_thresholds
 from framing.files import atomic_dir
+from framing.inputs import as_examples, as_texts, unlabelled_examples
 from framing.labels import LabelSchema, as_schema, format_validation_error
 from framing.languages import (
     check_on_other_language,
@@ -33,80 +34,8 @@ from framing.modelfolder import read_index, write_index
 from framing.models import KINDS, Backend, EpochInfo, build_backend, load_backend
 from framing.predictions import Prediction, Probabilities, predictions_from
 from framing.pretrained import resolve_model
-from framing.soft import parse_soft
 
 logger = logging.getLogger(__name__)
-
-
-def as_texts(texts: Any, method: str = "predict") -> list[str]:
-    """Accept a list of strings or a `datasets.Dataset` with a `text` column; reject a bare str."""
-    if isinstance(texts, Mapping):
-        raise TypeError(
-            f"{method}() expects a list of strings, got a mapping; pass the texts themselves: "
-            f"clf.{method}(list_of_texts)"
-        )
-    if isinstance(texts, str):
-        raise TypeError(
-            f"{method}() expects a list of strings, got str; "
-            f"wrap a single text: clf.{method}([text])"
-        )
-    if hasattr(texts, "column_names") and hasattr(texts, "__getitem__"):
-        if "text" not in texts.column_names:
-            raise TypeError(
-                f"{method}() got a Dataset without a 'text' column (columns: "
-                f"{', '.join(texts.column_names)})"
-            )
-        texts = texts["text"]
-    texts = list(texts)
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{method}() expects strings; item {i} is {type(text).__name__}")
-        if not text.strip():
-            raise DataError(f"{method}() got an empty text at item {i}; drop it or give words")
-    return texts
-
-
-def _check_labels(ex: Example, schema: LabelSchema, where: str) -> Example:
-    """An Example built in Python, checked against the schema without parsing it again."""
-    unknown = [f for f in ex.frames or () if f not in schema.frames]
-    if unknown:
-        raise DataError(
-            f"{where}: frame {unknown[0]!r} is not in the schema ({', '.join(schema.frames)})"
-        )
-    parse_soft(ex.soft, where, schema)
-    for target, label in (ex.stance or {}).items():
-        if target not in schema.targets:
-            raise DataError(
-                f"{where}: stance target {target!r} is not in the schema "
-                f"({', '.join(schema.targets)})"
-            )
-        if label not in schema.stance_labels:
-            raise DataError(
-                f"{where}: stance label {label!r} for {target!r} is not one of "
-                f"{', '.join(schema.stance_labels)}"
-            )
-    return ex
-
-
-def _as_examples(
-    items: Sequence[Example | Mapping[str, Any]], schema: LabelSchema, method: str = "fit"
-) -> list[Example]:
-    """Examples from Example objects (checked) or canonical dicts (parsed and checked)."""
-    if isinstance(items, (str, Mapping)):
-        raise TypeError(
-            f"{method}() expects a list of Example objects or dicts, got {type(items).__name__}"
-        )
-    examples = []
-    for i, item in enumerate(items):
-        if isinstance(item, Example):
-            examples.append(_check_labels(item, schema, f"example {i}"))
-        elif isinstance(item, Mapping):
-            examples.append(parse_record(dict(item), f"example {i}", schema))
-        else:
-            raise TypeError(
-                f"{method}() expects Example objects or dicts; item {i} is {type(item).__name__}"
-            )
-    return examples
 
 
 class FramingClassifier:
@@ -168,6 +97,13 @@ class FramingClassifier:
             if self.frames is not None or self.targets is not None:
                 raise ConfigError("give either schema= or frames=/targets=, not both")
             return as_schema(self.schema)
+        for name in ("frames", "targets", "stance_labels"):
+            if isinstance(getattr(self, name), str):
+                value = getattr(self, name)
+                raise ConfigError(
+                    f"{name} must be a list of names, got the string {value!r}; "
+                    f"wrap it: {name}=[{value!r}]"
+                )
         return LabelSchema(
             frames=tuple(self.frames or ()),
             targets=tuple(self.targets or ()),
@@ -178,6 +114,13 @@ class FramingClassifier:
         """The validated model and train configs (objects pass through, mappings are checked)."""
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        for name in ("model", "train"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (Mapping, BaseModel)):
+                raise ConfigError(
+                    f"{name} must be a mapping of settings (e.g. {name}={{...}}) or a config "
+                    f"object, got {type(value).__name__} {value!r}"
+                )
         try:
             model = self.model
             if model is None or isinstance(model, Mapping):
@@ -209,8 +152,8 @@ class FramingClassifier:
             )
         schema = self._resolve_schema()
         model_config, train_config = self._configs()
-        train = _as_examples(examples, schema)
-        dev_examples = _as_examples(dev, schema) if dev else None
+        train = as_examples(examples, schema)
+        dev_examples = as_examples(dev, schema) if dev else None
         if self.kind != "zeroshot":  # zero-shot needs no labels; any it gets only calibrate
             check_training_data(train, dev_examples, schema, self.kind)
         backend = build_backend(model_config, schema, train_config)
@@ -235,8 +178,11 @@ class FramingClassifier:
     ) -> FramingClassifier:
         """Frames from their schema definitions (and seeds) alone: kind `zeroshot`. `examples`
         (optional; unlabelled texts or labels for *other* frames) only scale and calibrate."""
+        if "kind" in kwargs:
+            raise TypeError("zero_shot() always builds kind 'zeroshot'; drop kind=")
         schema = as_schema(schema)
-        return cls("zeroshot", schema=schema, **kwargs).fit(list(examples))
+        examples = unlabelled_examples(examples, schema, "zero_shot")
+        return cls("zeroshot", schema=schema, **kwargs).fit(examples)
 
     def calibrate(
         self, dev: Sequence[Example | Mapping[str, Any]], *, probabilities: bool = True
@@ -245,7 +191,7 @@ class FramingClassifier:
         on labelled dev examples; `fit` does this with its dev set, and a model trained
         elsewhere can be re-calibrated for a new corpus's dev set."""
         self._check_fitted()
-        examples = _as_examples(dev, self.schema_)
+        examples = as_examples(dev, self.schema_)
         if not any(ex.frames is not None or ex.stance for ex in examples):
             raise DataError("calibrate() got no labelled dev examples (no frames, no stance)")
         texts = [ex.text for ex in examples]
@@ -276,7 +222,8 @@ class FramingClassifier:
         rescaled by the calibration fitted on dev unless `calibrated=False`.
 
         Args:
-            texts: a list of strings or a `datasets.Dataset` with a `text` column.
+            texts: a list, array or Series of strings, or a `datasets.Dataset` or pandas
+                DataFrame with a `text` column.
             targets: stance targets to ask about; defaults to the schema's. Free-text targets
                 (e.g. "NATO") need the `finetune` kind, which reads (target, sentence) pairs.
             on_other_language: texts in a language the model was not trained for (detected,
@@ -289,7 +236,11 @@ class FramingClassifier:
         if mode != "ignore" and self.languages_ and texts:
             others = other_languages(detect_languages(texts), self.languages_)
             report_other_languages(others, len(texts), self.languages_, mode)
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        if not isinstance(calibrated, bool):
+            raise ConfigError(f"calibrated must be True or False, got {calibrated!r}")
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+        ):
             raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
         schema = self.schema_
         if not texts:
@@ -356,7 +307,9 @@ class FramingClassifier:
         if self.runtime_ == "onnx":
             raise ModelError("an ONNX model folder is written by `framing export`, not by save()")
         path = Path(path)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if path.is_file():
+            raise ModelError(f"{path} is a file; save() writes a model folder, choose a new path")
+        if path.exists() and any(path.iterdir()):
             raise ModelError(f"{path} already exists and is not empty; choose a new folder")
         with atomic_dir(path) as tmp:
             self.backend_.save(tmp)
@@ -402,7 +355,10 @@ class FramingClassifier:
 
     def __repr__(self) -> str:
         fitted = hasattr(self, "backend_")
-        schema = self.schema_ if fitted else self._resolve_schema()
+        try:
+            schema = self.schema_ if fitted else self._resolve_schema()
+        except FramingError:  # arguments `fit` will refuse: show them as given
+            return f"FramingClassifier(kind={self.kind!r}, frames={self.frames!r}, unfitted)"
         return (
             f"FramingClassifier(kind={self.kind!r}, frames={list(schema.frames)}, "
             f"targets={list(schema.targets)}{'' if fitted else ', unfitted'})"

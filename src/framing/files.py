@@ -128,6 +128,17 @@ def readable_by_all(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~_UMASK)
 
 
+def _modes_as_open(folder: Path) -> None:
+    """Give a folder made by mkdtemp (0700) and what is in it the modes `mkdir` and `open`
+    would have given (umask applied), so a saved model is readable where its parent is."""
+    os.chmod(folder, 0o777 & ~_UMASK)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(Path(root) / name, 0o777 & ~_UMASK)
+        for name in files:
+            os.chmod(Path(root) / name, 0o666 & ~_UMASK)
+
+
 def _check_parent(path: Path) -> None:
     parent = path.parent
     if parent.exists() and not parent.is_dir():
@@ -221,6 +232,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
     try:
         yield tmp
+        _modes_as_open(tmp)
         if path.exists():
             path.rmdir()
         os.replace(tmp, path)

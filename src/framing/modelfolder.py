@@ -154,6 +154,10 @@ def _check_files(path: Path, index: dict[str, Any]) -> None:
 def read_index(path: str | Path) -> dict[str, Any]:
     """Read framing.json and verify the folder against it (see the module docstring)."""
     path = Path(path)
+    if path.is_file():
+        folder = path.parent if path.name == INDEX else None
+        hint = f"; load its folder, {folder}" if folder else "; give the model folder"
+        raise ModelError(f"{path} is a file, not a model folder{hint}")
     if not path.is_dir():
         raise ModelError(f"model folder not found: {path}")
     index_path = path / INDEX

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from framing import FramingClassifier
 from framing.errors import ConfigError, ModelError, NotFittedError
 from framing.files import _UMASK
+from framing.pretrained import resolve_model
 
 from conftest import FAST_TRAIN, model_params
 
@@ -255,3 +257,13 @@ def test_classifier_saved_folder_has_the_modes_mkdir_and_open_give(tiny_examples
     assert folder.stat().st_mode & 0o777 == 0o777 & ~_UMASK
     for path in folder.iterdir():
         assert path.stat().st_mode & 0o777 == 0o666 & ~_UMASK, path.name
+
+
+def test_classifier_load_refuses_a_schema_edited_after_saving(tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(resolve_model("geopolitics"), folder)  # weights rebuild; outputs mismatch
+    index = json.loads((folder / "framing.json").read_text())
+    index["schema"]["frames"].append("extra")
+    (folder / "framing.json").write_text(json.dumps(index))
+    with pytest.raises(ModelError, match=r"does not match the schema in framing.json \(4 frame"):
+        FramingClassifier.load(folder)

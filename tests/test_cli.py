@@ -86,6 +86,14 @@ def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
     line = _is_clean_error(runner.invoke(app, ["predict", model, str(bad), "-q"]))
     assert "bad.jsonl line 1: field 'text' is missing" in line
     assert not list(tmp_path.glob(".*.partial"))
+    bad.write_text('{"id": 1, "text": 42}\n')
+    line = _is_clean_error(runner.invoke(app, ["predict", model, str(bad), "-q"]))
+    assert "bad.jsonl line 1: field 'text' must be a string (the sentence), found number 42" in line
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n")
+    out = tmp_path / "blank_out.jsonl"
+    line = _is_clean_error(runner.invoke(app, ["predict", model, str(blank), "--output", str(out)]))
+    assert "blank.txt: no text found (empty or blank)" in line and not out.exists()
 
 
 def test_cli_predict_warns_once_about_other_languages(trained, tmp_path):

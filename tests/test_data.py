@@ -106,6 +106,13 @@ def test_data_csv_bad_label_names_line(tmp_path, schema):
         read_examples(path, schema)
 
 
+def test_data_csv_quote_left_open_at_the_end_is_an_error_not_a_merged_row(tmp_path, schema):
+    path = tmp_path / "d.csv"
+    path.write_text('id,text\na1,"unterminated quote\na2,ok\n')
+    with pytest.raises(DataError, match=r"d.csv line \d+: not valid CSV \(unexpected end of"):
+        read_examples(path, schema)
+
+
 def test_data_gzip_roundtrip(tmp_path, tiny_examples):
     plain = tmp_path / "x.jsonl"
     write_examples(tiny_examples, plain)

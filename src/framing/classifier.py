@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -343,6 +344,7 @@ class FramingClassifier:
             raise ModelError(
                 f"{path}: could not rebuild the {index['kind']} model ({exc})"
             ) from None
+        _check_outputs(backend, schema, path)
         clf = cls(kind=index["kind"], schema=schema)
         clf.backend_ = backend
         clf.runtime_ = runtime
@@ -362,6 +364,31 @@ class FramingClassifier:
         return (
             f"FramingClassifier(kind={self.kind!r}, frames={list(schema.frames)}, "
             f"targets={list(schema.targets)}{'' if fitted else ', unfitted'})"
+        )
+
+
+def _check_outputs(backend: Backend, schema: LabelSchema, path: Path) -> None:
+    """One text through the rebuilt model: its outputs must have the shape of the schema in
+    framing.json (which the file hashes cannot cover), else one ModelError, not a failure deep
+    inside the first prediction."""
+    problem = ""
+    try:
+        with warnings.catch_warnings():  # e.g. tfidf: a probe that shares no word
+            warnings.simplefilter("ignore")
+            frames, stance = backend.predict_proba(["The state of the world."], batch_size=1)
+    except (ValueError, IndexError, RuntimeError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    else:
+        if np.shape(frames) != (1, len(schema.frames)):
+            problem = f"{np.shape(frames)[-1]} frame outputs for {len(schema.frames)} frames"
+        for target in schema.targets:
+            shape = np.shape(stance.get(target, ()))
+            if not problem and shape != (1, len(schema.stance_labels)):
+                problem = f"target {target!r} gives outputs of shape {shape}"
+    if problem:
+        raise ModelError(
+            f"{path}: the model does not match the schema in framing.json ({problem}); was "
+            "framing.json edited after saving?"
         )
 
 

@@ -139,6 +139,24 @@ def _modes_as_open(folder: Path) -> None:
             os.chmod(Path(root) / name, 0o666 & ~_UMASK)
 
 
+def _cannot_write(path: Path, exc: OSError) -> FramingError:
+    """One line for an output the system refuses to create."""
+    return FramingError(f"cannot write {path}: {exc.strerror or exc} in {path.parent}")
+
+
+def check_writable(path: str | Path) -> None:
+    """Refuse, in one line and before any long work, an output whose folder cannot be written
+    (a probe file is made and removed: os.access says yes on a read-only file system)."""
+    path = Path(path)
+    _check_parent(path)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def _check_parent(path: Path) -> None:
     parent = path.parent
     if parent.exists() and not parent.is_dir():
@@ -193,6 +211,8 @@ def locked(path: Path) -> Iterator[None]:
                 ) from None
             lock.unlink(missing_ok=True)
             continue
+        except OSError as exc:  # e.g. a read-only file system, where os.access said yes
+            raise _cannot_write(path, exc) from None
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(stamp)
         break
@@ -229,7 +249,10 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise FramingError(f"{path} already exists and is not empty; choose a new folder")
     _check_parent(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         yield tmp
         _modes_as_open(tmp)

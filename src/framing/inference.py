@@ -26,6 +26,7 @@ from framing.languages import (
     report_other_languages,
 )
 from framing.predictions import predictions_from, proba_row
+from framing.readers import describe
 from framing.report import render_run_report
 from framing.runs import abandon_run, finish_run, start_run
 from framing.segment import segment_documents
@@ -125,6 +126,11 @@ def _read_texts(source: str, text_field: str, articles: bool = False) -> Iterato
         return
     for line_no, record in iter_records(path):
         text = record.get(text_field)
+        if text_field in record and not isinstance(text, str):
+            raise DataError(
+                f"{path} line {line_no}: field '{text_field}' must be a string (the sentence), "
+                f"found {describe(text)}"
+            )
         if not isinstance(text, str) or not text.strip():
             raise DataError(
                 f"{path} line {line_no}: field '{text_field}' is missing or empty "
@@ -134,9 +140,14 @@ def _read_texts(source: str, text_field: str, articles: bool = False) -> Iterato
 
 
 def _plain_lines(handle: IO[str], name: str) -> Iterator[Item]:
+    """One text per non-blank line; input with none is refused, as an empty JSONL file is."""
+    found = False
     for line_no, line in enumerate(handle, start=1):
         if line.strip():
+            found = True
             yield str(line_no), line.rstrip("\n"), {}
+    if not found:
+        raise DataError(f"{name}: no text found (empty or blank); expected one sentence per line")
 
 
 def predict_file(

@@ -259,7 +259,7 @@ def _csv_row(row: list[str], header: list[str], path: Path, line_no: int) -> dic
 
 
 def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(_csv_text(path))
+    reader = csv.reader(_csv_text(path), strict=True)  # a quote left open is an error
     header: list[str] | None = None
     while True:
         try:

@@ -59,7 +59,7 @@ from framing.compare.tables import DIFFERENCE_COLUMNS, ESTIMATE_COLUMNS, evidenc
 from framing.config import CompareConfig
 from framing.data import Example
 from framing.errors import ConfigError, DataError
-from framing.files import atomic_dir, dump_yaml, write_json, write_jsonl
+from framing.files import atomic_dir, check_writable, dump_yaml, write_json, write_jsonl
 from framing.languages import detect_languages
 from framing.modelfolder import INDEX
 from framing.predictions import Probabilities
@@ -291,6 +291,7 @@ def _new_output_folder(config: CompareConfig, output_dir: str | Path | None) -> 
             f"output folder {out} already exists; comparisons are never overwritten. "
             "Choose a new --output folder or remove the old one"
         )
+    check_writable(out)  # before the corpus is scored, not after
     return out
 
 

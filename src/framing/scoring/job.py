@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from framing import __version__
 from framing.data import Example
 from framing.errors import ConfigError, DataError
-from framing.files import locked
+from framing.files import check_writable, locked
 from framing.languages import detect_languages, other_languages
 from framing.modelfolder import read_index
 from framing.pretrained import resolve_model
@@ -87,6 +87,7 @@ def _open_folder(output: Path, identity: Mapping[str, Any], shard_size: int) -> 
             raise ConfigError(
                 f"--output {output} exists and is not a scored folder; choose a new folder"
             )
+        check_writable(output)
         output.mkdir(parents=True, exist_ok=True)
         return new_manifest(identity, shard_size)
     manifest = read_manifest(output)

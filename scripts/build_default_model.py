@@ -106,11 +106,17 @@ def _card(
         "statements and news, never trained on (PROVENANCE in data/news_real/).",
         "",
         "## Limits",
-        "- English only: other languages get no warning here and meaningless labels.",
+        "- English only: texts detected in another language give one warning (see "
+        "`on_other_language`), and their labels are not validated.",
         "- Trained on speeches and news about 2014-2025 geopolitics; other domains are untested.",
         "- Rare frames (isolation, multipolarity) have wide CIs; use `framing compare` with a "
         "gold sample for prevalence, not raw counts.",
         "- Free-text stance targets need a model trained with stance_input `both` or `pair`.",
+        "- A sentence's scores depend slightly on the sentences scored with it: dynamic int8 "
+        "quantisation scales each layer's activations over the whole batch. About 0.6% of "
+        "label decisions change between batches of 64 and one sentence at a time "
+        "(`benchmarks/batch_consistency.py`; the torch model: none). Where one sentence's "
+        "label must not depend on its neighbours, score with the torch model.",
         "",
         "## Licence",
         "Weights: Apache-2.0 (base model) and the project's MIT licence for the fine-tuning; the "

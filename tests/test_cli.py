@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -102,10 +103,11 @@ def test_cli_predict_warns_once_about_other_languages(trained, tmp_path):
     source.write_text("Санкции отрезали Москву от мировых рынков.\nRussia is not isolated.\n")
     out = tmp_path / "out.jsonl"
     argv = ["predict", model, str(source), "--output", str(out), "-q", "--batch-size", "1"]
-    with pytest.warns(UserWarning, match=r"1 of 2 texts .*\(ru 1; trained for en\)") as caught:
-        result = runner.invoke(app, argv)
+    result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.output
-    assert sum("languages this model" in str(w.message) for w in caught) == 1
+    lines = [line for line in result.stderr.splitlines() if "languages this model" in line]
+    assert len(lines) == 1  # one line, without Python's "file.py:184: UserWarning:" prefix
+    assert re.match(r"warning: 1 of 2 texts .*\(ru 1; trained for en\)", lines[0])
     assert [json.loads(line)["lang"] for line in out.read_text().splitlines()] == ["ru", "en"]
 
 

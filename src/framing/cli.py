@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,14 +58,21 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _warning_line(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    """A warning as one `warning: ...` line on stderr, without Python's file:line prefix."""
+    typer.echo(f"warning: {_one_line(str(message))}", err=True)
+
+
 def _friendly(func: F) -> F:
     """Anticipated errors print one clean line and exit 1; an unexpected one prints one line
-    with the path of a log holding its traceback, and exits 2."""
+    with the path of a log holding its traceback, and exits 2. Warnings print one line each."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _warning_line
+                return func(*args, **kwargs)
         except FramingError as exc:
             typer.echo(f"error: {_one_line(str(exc))}", err=True)
             raise typer.Exit(1) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from framing import FramingClassifier
 from framing.errors import ConfigError, ModelError, NotFittedError
@@ -267,3 +268,14 @@ def test_classifier_load_refuses_a_schema_edited_after_saving(tmp_path):
     (folder / "framing.json").write_text(json.dumps(index))
     with pytest.raises(ModelError, match=r"does not match the schema in framing.json \(4 frame"):
         FramingClassifier.load(folder)
+
+
+def test_classifier_follows_the_scikit_learn_parameter_protocol(tiny_examples, schema):
+    clf = FramingClassifier("tfidf", schema=schema, model={"C": 2.0}).fit(tiny_examples)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params() and not hasattr(copy, "backend_")
+    assert copy.set_params(model={"C": 0.5}) is copy and copy.model == {"C": 0.5}
+    copy.fit(tiny_examples)
+    assert copy.backend_.C == 0.5 and clf.backend_.C == 2.0
+    with pytest.raises(ConfigError, match=r"set_params: unknown parameter 'lr'"):
+        copy.set_params(lr=0.1)

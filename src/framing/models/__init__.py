@@ -6,8 +6,11 @@ them, so importing this package stays cheap.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from framing.config import (
     EncoderModelConfig,
@@ -17,7 +20,7 @@ from framing.config import (
     TrainConfig,
     ZeroshotModelConfig,
 )
-from framing.errors import ConfigError
+from framing.errors import ConfigError, ModelError
 from framing.labels import LabelSchema
 from framing.modelfolder import KINDS
 from framing.models.base import Backend, EarlyStopping, EpochInfo
@@ -75,7 +78,36 @@ def model_config(kind: str, params: dict[str, Any]) -> Any:
 def load_backend(
     kind: str, path: Path, schema: LabelSchema, params: dict[str, Any], runtime: str = "torch"
 ) -> Backend:
-    """Rebuild a saved backend from its folder (files already checked by `read_index`)."""
+    """Rebuild a saved backend from its folder (files already checked by `read_index`) and
+    check that its outputs have the shape of the schema."""
     if runtime == "onnx":
-        return OnnxBackend(kind, schema, path, params)
-    return BACKENDS[kind].load(path, schema, model_config(kind, params), TrainConfig())
+        backend: Backend = OnnxBackend(kind, schema, path, params)
+    else:
+        backend = BACKENDS[kind].load(path, schema, model_config(kind, params), TrainConfig())
+    check_outputs(backend, schema, path)
+    return backend
+
+
+def check_outputs(backend: Backend, schema: LabelSchema, path: Path) -> None:
+    """One text through the rebuilt model: its outputs must have the shape of the schema in
+    framing.json (which the file hashes cannot cover), else one ModelError, not a failure deep
+    inside the first prediction."""
+    problem = ""
+    try:
+        with warnings.catch_warnings():  # e.g. tfidf: a probe that shares no word
+            warnings.simplefilter("ignore")
+            frames, stance = backend.predict_proba(["The state of the world."], batch_size=1)
+    except (ValueError, IndexError, RuntimeError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    else:
+        if np.shape(frames) != (1, len(schema.frames)):
+            problem = f"{np.shape(frames)[-1]} frame outputs for {len(schema.frames)} frames"
+        for target in schema.targets:
+            shape = np.shape(stance.get(target, ()))
+            if not problem and shape != (1, len(schema.stance_labels)):
+                problem = f"target {target!r} gives outputs of shape {shape}"
+    if problem:
+        raise ModelError(
+            f"{path}: the model does not match the schema in framing.json ({problem}); was "
+            "framing.json edited after saving?"
+        )

@@ -133,10 +133,11 @@ def _modes_as_open(folder: Path) -> None:
     would have given (umask applied), so a saved model is readable where its parent is."""
     os.chmod(folder, 0o777 & ~_UMASK)
     for root, dirs, files in os.walk(folder):
-        for name in dirs:
-            os.chmod(Path(root) / name, 0o777 & ~_UMASK)
-        for name in files:
-            os.chmod(Path(root) / name, 0o666 & ~_UMASK)
+        for names, mode in ((dirs, 0o777), (files, 0o666)):
+            for name in names:
+                path = Path(root) / name
+                if not path.is_symlink():  # a link's target is not ours to change
+                    os.chmod(path, mode & ~_UMASK)
 
 
 def _cannot_write(path: Path, exc: OSError) -> FramingError:

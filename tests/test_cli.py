@@ -81,7 +81,7 @@ def test_cli_predict_jsonl_text_and_stdin(trained, tmp_path):
     assert rows[0]["lang"] == "en"
     assert set(rows[0]["proba"]["stance"]) == {"russia", "the_west"}
     result = runner.invoke(app, ["predict", model, "-", "-q"], input="One.\nTwo.\n")
-    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
+    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 2
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "body": "x"}\n')
     line = _is_clean_error(runner.invoke(app, ["predict", model, str(bad), "-q"]))
